@@ -1,0 +1,68 @@
+"""The API: bearer tokens, the student's records and verdict, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from gradphoto.accounts.tokens import api_token_issue
+from gradphoto.common.testing import make_photo, make_record, make_student
+from gradphoto.verification.models import Conclusion
+
+pytestmark = pytest.mark.django_db
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+@pytest.fixture
+def student_token(personas):
+    record = make_record(personas.school)
+    make_photo(record, personas.agency)
+    student = make_student(record)
+    return record, api_token_issue(user=student)
+
+
+def test_a_student_lists_records_and_gives_a_verdict(client, student_token):
+    record, token = student_token
+    listed = client.get("/api/v1/records", **auth(token)).json()
+    assert [r["id"] for r in listed] == [record.pk] and listed[0]["case"] == "awaiting_verdict"
+    response = client.post(f"/api/v1/records/{record.pk}/verdict", {"verdict": "correct"},
+                           content_type="application/json", **auth(token))
+    assert response.status_code == 200 and response.json()["verdict"] == "correct"
+    assert Conclusion.objects.count() == 1
+
+
+def test_it_refuses_missing_and_wrong_tokens(client, student_token):
+    assert client.get("/api/v1/records").status_code == 401
+    assert client.get("/api/v1/records", **auth("gp_nonsense")).status_code == 401
+
+
+def test_another_students_record_is_404(client, personas, student_token):
+    record, _ = student_token
+    other = api_token_issue(user=make_student(make_record(personas.school)))
+    response = client.post(f"/api/v1/records/{record.pk}/verdict", {"verdict": "correct"},
+                           content_type="application/json", **auth(other))
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_staff_have_no_student_records(client, personas):
+    response = client.get("/api/v1/records", **auth(api_token_issue(user=personas.alice)))
+    assert response.status_code == 403
+
+
+def test_an_invalid_verdict_is_a_400_with_a_code(client, student_token):
+    record, token = student_token
+    response = client.post(f"/api/v1/records/{record.pk}/verdict", {"verdict": "maybe"},
+                           content_type="application/json", **auth(token))
+    assert response.status_code == 400 and response.json()["code"] == "invalid_verdict"
+
+
+def test_me_masks_the_id_number(client, student_token):
+    record, token = student_token
+    me = client.get("/api/v1/me", **auth(token)).json()
+    assert record.id_number not in str(me) and me["id_number_masked"].endswith(record.id_number[-4:])
+
+
+def test_the_openapi_schema_is_served(client):
+    assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "gradphoto"

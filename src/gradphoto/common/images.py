@@ -1,0 +1,52 @@
+"""Safe decoding of uploaded images (RELIABILITY.md §2.5): type by content, size and pixel caps."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from .errors import DomainError
+
+MAX_PIXELS = 40_000_000
+
+
+class ImageRejected(DomainError):
+    code = "image_rejected"
+
+
+def check_image(data: bytes, *, formats: tuple[str, ...], max_bytes: int) -> str:
+    """The Pillow format name of a decodable image, or ImageRejected; nothing is repaired."""
+    if len(data) > max_bytes:
+        raise ImageRejected(_("The file is larger than %(kb)d KB.") % {"kb": max_bytes // 1024},
+                            code="file_too_large")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in formats:
+                    raise ImageRejected(_("The file must be a JPEG or PNG image."), code="wrong_type")
+                if image.width * image.height > MAX_PIXELS:
+                    raise ImageRejected(_("The image has too many pixels."), code="too_many_pixels")
+                image.load()
+                return str(image.format)
+    except ImageRejected:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ImageRejected(_("The file is not a readable image."), code="not_an_image") from e
+
+
+def store_content_addressed(data: bytes, *, folder: str, extension: str) -> tuple[str, str]:
+    """Save bytes under their sha256 (idempotent); return (storage name, sha256)."""
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"{folder}/{digest[:2]}/{digest[2:4]}/{digest}.{extension}"
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(data))
+        if saved != name:  # a concurrent writer stored the same bytes first
+            default_storage.delete(saved)
+    return name, digest

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LinkingConfig(AppConfig):
+    name = "gradphoto.linking"
+    label = "linking"

@@ -1,0 +1,67 @@
+"""Collected photos (学历照片) with the collection identity as typed at collection (DOMAIN.md §5.3)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class LinkState(models.TextChoices):
+    UNLINKED = "unlinked", _("Not linked")
+    LINKED = "linked", _("Linked")
+    # A second collection for a record that already has a photo (PRODUCT.md decision 8).
+    DUPLICATE = "duplicate", _("Duplicate collection")
+
+
+class LinkMethod(models.TextChoices):
+    NONE = "", _("None")
+    COLLECTION_CODE = "collection_code", _("Collection code")
+    IDENTITY = "identity", _("School, name and ID number")
+    CLAIM = "claim", _("Claimed by the student")
+    CORRECTION = "correction", _("Correction application")
+
+
+class Photo(models.Model):
+    agency = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="photos")
+    collection_no = models.CharField(_("collection number"), max_length=40)
+    collection_code = models.CharField(_("collection code"), max_length=64, blank=True)
+    school = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="school_photos"
+    )
+    # As typed at collection: may be wrong (DOMAIN BR-D7); the ID is normalised, not repaired.
+    name_collected = models.CharField(max_length=40)
+    id_number_collected = models.CharField(max_length=20)
+    student_no_collected = models.CharField(max_length=20, blank=True)
+    collected_on = models.DateField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    file = models.CharField(max_length=200)
+    size_bytes = models.PositiveIntegerField()
+    record = models.ForeignKey(
+        "records.StudentRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    )
+    link_state = models.CharField(max_length=10, choices=LinkState.choices, default=LinkState.UNLINKED)
+    link_method = models.CharField(max_length=20, choices=LinkMethod.choices, blank=True, default="")
+    linked_at = models.DateTimeField(null=True, blank=True)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "collection_no"], name="one_photo_per_collection_no"),
+            # One current photo per status record (DOMAIN BR-D4).
+            models.UniqueConstraint(
+                fields=["record"], condition=Q(link_state="linked"), name="one_linked_photo_per_record"
+            ),
+            models.CheckConstraint(
+                name="linked_photos_have_a_record",
+                condition=Q(link_state="unlinked", record__isnull=True)
+                | (~Q(link_state="unlinked") & Q(record__isnull=False)),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "id_number_collected"]),
+            models.Index(fields=["school", "link_state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency.code}/{self.collection_no}"

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from .access import get_photo_for_user
+
+
+@require_GET
+def image(request: HttpRequest, photo_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        raise Http404
+    photo = get_photo_for_user(request.user, photo_id)
+    if photo is None or not default_storage.exists(photo.file):
+        raise Http404
+    response = FileResponse(default_storage.open(photo.file, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response

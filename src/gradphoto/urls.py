@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from gradphoto.common import views as common_views
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("gradphoto.accounts.urls")),
+    path("records/", include("gradphoto.records.urls")),
+    path("photos/", include("gradphoto.photos.urls")),
+    path("", include("gradphoto.verification.urls")),
+    path("api/v1/", include("gradphoto.api.urls")),
+]
