@@ -22,8 +22,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(STAMP)
-	$(BIN)/ruff check src bench
-	$(BIN)/ruff format --check src bench
+	$(BIN)/ruff check src $(wildcard bench)
+	$(BIN)/ruff format --check src $(wildcard bench)
 	$(BIN)/mypy src/gradphoto
 	GRADPHOTO_HOME=$$(mktemp -d) $(BIN)/gradphoto makemigrations --check --dry-run
 

@@ -11,8 +11,8 @@ os.environ["GRADPHOTO_TESTING"] = "1"
 # plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from .settings import *  # noqa: E402,F403
-from .settings import DATABASES, GRADPHOTO, HOME, STATIC_ROOT  # noqa: E402
+from .settings import *  # noqa: F403
+from .settings import DATABASES, GRADPHOTO, HOME, STATIC_ROOT
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -23,5 +23,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # SQLite tests run on a file, not in shared memory: concurrent tests need real file locks, which
 # honour the busy timeout (shared-cache memory databases fail at once with "table is locked").
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABASES["default"]["TEST"]["NAME"]:
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    and not DATABASES["default"]["TEST"]["NAME"]
+):
     DATABASES["default"]["TEST"]["NAME"] = str(HOME / "test.sqlite3")

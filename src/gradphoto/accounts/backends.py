@@ -32,7 +32,10 @@ def find_login_user(identifier: str) -> User | None:
 
 class IdentifierBackend(ModelBackend):
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
         if username is None or password is None:

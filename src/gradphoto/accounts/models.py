@@ -99,6 +99,9 @@ class PersonCheckAttempt(models.Model):
     chosen = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT)
     succeeded = models.BooleanField()
 
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M} {'ok' if self.succeeded else 'miss'}"
+
 
 class ReviewKind(models.TextChoices):
     PERSON_CHECK = "person_check", _("Real-person check by ID photo")
@@ -135,3 +138,6 @@ class IdentityReview(models.Model):
             )
         ]
         ordering = ["submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.state}"

@@ -49,7 +49,7 @@ def school_choices(user: User) -> list[Organisation]:
         Organisation.objects.filter(kind=OrgKind.SCHOOL).exclude(pk__in=own).values_list("pk", flat=True)
     )
     count = settings.GRADPHOTO["PERSON_CHECK_CHOICES"] - 1
-    chosen = rng.sample(sorted(pool), min(count, len(pool))) + [answer]
+    chosen = [*rng.sample(sorted(pool), min(count, len(pool))), answer]
     rng.shuffle(chosen)
     by_id = Organisation.objects.in_bulk(chosen)
     return [by_id[pk] for pk in chosen]
@@ -77,7 +77,9 @@ def person_check_choose_school(*, user: User, school_id: int) -> bool:
 
 def store_id_photo(data: bytes) -> str:
     fmt = check_image(data, formats=("JPEG", "PNG"), max_bytes=settings.GRADPHOTO["ID_PHOTO_MAX_BYTES"])
-    name, _digest = store_content_addressed(data, folder="idphotos", extension="jpg" if fmt == "JPEG" else "png")
+    name, _digest = store_content_addressed(
+        data, folder="idphotos", extension="jpg" if fmt == "JPEG" else "png"
+    )
     return name
 
 
@@ -89,7 +91,9 @@ def person_check_submit_id_photo(*, user: User, data: bytes) -> IdentityReview:
         raise NotAllowed(_("You have already passed the real-person check."), code="already_checked")
     name = store_id_photo(data)
     review, _created = IdentityReview.objects.update_or_create(
-        user=user, kind=ReviewKind.PERSON_CHECK, state=ReviewState.PENDING,
+        user=user,
+        kind=ReviewKind.PERSON_CHECK,
+        state=ReviewState.PENDING,
         defaults={"id_photo": name, "submitted_at": clock.now()},
     )
     user.person_check = PersonCheck.PENDING_REVIEW

@@ -27,16 +27,25 @@ def identity_correction_request(
         raise DomainError(_("The name must have at least two characters."), code="name_too_short")
     if real_name == user.real_name and number == user.id_number:
         raise DomainError(_("The new name and ID number are the same as the current ones."), code="no_change")
-    if IdentityReview.objects.filter(user=user, kind=ReviewKind.IDENTITY_CORRECTION,
-                                     state=ReviewState.PENDING).exists():
+    if IdentityReview.objects.filter(
+        user=user, kind=ReviewKind.IDENTITY_CORRECTION, state=ReviewState.PENDING
+    ).exists():
         raise Conflict(_("A correction request is already waiting for review."), code="review_pending")
     review = IdentityReview.objects.create(
-        user=user, kind=ReviewKind.IDENTITY_CORRECTION, id_photo=store_id_photo(id_photo),
-        requested_name=real_name, requested_id_number=number, reason=reason.strip(),
+        user=user,
+        kind=ReviewKind.IDENTITY_CORRECTION,
+        id_photo=store_id_photo(id_photo),
+        requested_name=real_name,
+        requested_id_number=number,
+        reason=reason.strip(),
         submitted_at=clock.now(),
     )
-    audit_record(actor=user, action="review.submitted", obj=review,
-                 after={"kind": review.kind, "name": real_name, "id_number": idnumber.mask(number)})
+    audit_record(
+        actor=user,
+        action="review.submitted",
+        obj=review,
+        after={"kind": review.kind, "name": real_name, "id_number": idnumber.mask(number)},
+    )
     return review
 
 
@@ -73,13 +82,21 @@ def _decide_person_check(operator: User, user: User, approve: bool) -> None:
 
 
 def _apply_identity_correction(operator: User, user: User, review: IdentityReview) -> None:
-    taken = User.objects.filter(id_type=user.id_type, id_number=review.requested_id_number).exclude(
-        pk=user.pk).exclude(account_state=AccountState.DEREGISTERED)
+    taken = (
+        User.objects.filter(id_type=user.id_type, id_number=review.requested_id_number)
+        .exclude(pk=user.pk)
+        .exclude(account_state=AccountState.DEREGISTERED)
+    )
     if taken.exists():
         raise Conflict(_("Another live account uses this ID number."), code="id_number_taken")
     before = {"real_name": user.real_name, "id_number": idnumber.mask(user.id_number)}
     user.real_name, user.id_number = review.requested_name, review.requested_id_number
     user.save(update_fields=["real_name", "id_number"])
-    audit_record(actor=operator, action="account.identity_corrected", obj=user, before=before,
-                 after={"real_name": user.real_name, "id_number": idnumber.mask(user.id_number)})
+    audit_record(
+        actor=operator,
+        action="account.identity_corrected",
+        obj=user,
+        before=before,
+        after={"real_name": user.real_name, "id_number": idnumber.mask(user.id_number)},
+    )
     account_link_records(user=user, actor=operator)

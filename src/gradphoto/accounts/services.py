@@ -37,17 +37,25 @@ def normalise_identity(id_type: str, id_number: str) -> str:
 
 def _purge_stale_pending(email: str, id_type: str, id_number: str) -> None:
     cutoff = clock.now() - dt.timedelta(days=settings.GRADPHOTO["ACTIVATION_DAYS"])
+    User.objects.filter(account_state=AccountState.PENDING_ACTIVATION, date_joined__lt=cutoff).filter(
+        email__iexact=email
+    ).delete()
     User.objects.filter(
-        account_state=AccountState.PENDING_ACTIVATION, date_joined__lt=cutoff
-    ).filter(email__iexact=email).delete()
-    User.objects.filter(
-        account_state=AccountState.PENDING_ACTIVATION, date_joined__lt=cutoff,
-        id_type=id_type, id_number=id_number,
+        account_state=AccountState.PENDING_ACTIVATION,
+        date_joined__lt=cutoff,
+        id_type=id_type,
+        id_number=id_number,
     ).delete()
 
 
 def account_register(
-    *, email: str, password: str, real_name: str, id_type: str, id_number: str, mobile: str,
+    *,
+    email: str,
+    password: str,
+    real_name: str,
+    id_type: str,
+    id_number: str,
+    mobile: str,
     base_url: str,
 ) -> User:
     """Create a real-name student account awaiting e-mail activation (BR-B1, BR-B5)."""
@@ -58,23 +66,38 @@ def account_register(
         raise DomainError(_("The name must have at least two characters."), code="name_too_short")
     with transaction.atomic():
         _purge_stale_pending(email, id_type, number)
-        if User.objects.filter(id_type=id_type, id_number=number).exclude(
-            account_state=AccountState.DEREGISTERED
-        ).exists():
-            raise Conflict(_("This ID number is already registered. Recover that account instead."),
-                           code="id_number_taken")
+        if (
+            User.objects.filter(id_type=id_type, id_number=number)
+            .exclude(account_state=AccountState.DEREGISTERED)
+            .exists()
+        ):
+            raise Conflict(
+                _("This ID number is already registered. Recover that account instead."),
+                code="id_number_taken",
+            )
         if User.objects.filter(email__iexact=email).exclude(account_state=AccountState.DEREGISTERED).exists():
             raise Conflict(_("This e-mail address is already registered."), code="email_taken")
         try:
             user = User.objects.create_user(
-                username=email, email=email, password=password, real_name=real_name, id_type=id_type,
-                id_number=number, mobile=mobile.strip(), role=Role.STUDENT, is_active=False,
+                username=email,
+                email=email,
+                password=password,
+                real_name=real_name,
+                id_type=id_type,
+                id_number=number,
+                mobile=mobile.strip(),
+                role=Role.STUDENT,
+                is_active=False,
                 account_state=AccountState.PENDING_ACTIVATION,
             )
         except IntegrityError as error:
             raise Conflict(_("This account already exists."), code="account_exists") from error
-        audit_record(actor=None, action="account.registered", obj=user,
-                     after={"email": email, "id_number": idnumber.mask(number)})
+        audit_record(
+            actor=None,
+            action="account.registered",
+            obj=user,
+            after={"email": email, "id_number": idnumber.mask(number)},
+        )
         transaction.on_commit(lambda: send_activation_mail(user, base_url))
     return user
 
@@ -84,8 +107,10 @@ def send_activation_mail(user: User, base_url: str) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     link = base_url.rstrip("/") + reverse("accounts:activate", args=[uid, token])
-    body = render_to_string("accounts/mail/activation.txt", {"user": user, "link": link,
-                                                            "days": settings.GRADPHOTO["ACTIVATION_DAYS"]})
+    body = render_to_string(
+        "accounts/mail/activation.txt",
+        {"user": user, "link": link, "days": settings.GRADPHOTO["ACTIVATION_DAYS"]},
+    )
     send_mail(_("Activate your gradphoto account"), body, None, [user.email])
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from gradphoto.common import idnumber
 from gradphoto.common.access import role_required
 from gradphoto.common.errors import DomainError
+from gradphoto.common.typing import AuthedRequest
 from gradphoto.records.models import StudentRecord
 
 from . import person_check as checks
@@ -26,13 +27,20 @@ def register(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user = services.account_register(
-                email=data["email"], password=data["password"], real_name=data["real_name"],
-                id_type=data["id_type"], id_number=data["id_number"], mobile=data["mobile"],
+                email=data["email"],
+                password=data["password"],
+                real_name=data["real_name"],
+                id_type=data["id_type"],
+                id_number=data["id_number"],
+                mobile=data["mobile"],
                 base_url=request.build_absolute_uri("/"),
             )
         except DomainError as error:
-            field = "id_number" if error.code.startswith("id_") else (
-                "email" if error.code == "email_taken" else None)
+            field = (
+                "id_number"
+                if error.code.startswith("id_")
+                else ("email" if error.code == "email_taken" else None)
+            )
             form.add_error(field, error.message)
         else:
             request.session["registered_email"] = user.email
@@ -41,7 +49,9 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 def register_done(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/register_done.html", {"email": request.session.get("registered_email", "")})
+    return render(
+        request, "accounts/register_done.html", {"email": request.session.get("registered_email", "")}
+    )
 
 
 def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
@@ -58,22 +68,32 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 
 
 @role_required(Role.STUDENT)
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthedRequest) -> HttpResponse:
     """账户: the identity the account links with, and how to have it corrected (case 四)."""
     user = request.user
     pending = IdentityReview.objects.filter(user=user, state=ReviewState.PENDING)
-    last_rejected = IdentityReview.objects.filter(
-        user=user, kind=ReviewKind.IDENTITY_CORRECTION, state=ReviewState.REJECTED).order_by("-decided_at").first()
-    return render(request, "accounts/account.html", {
-        "masked_id": idnumber.mask(user.id_number),
-        "record_count": StudentRecord.objects.filter(account=user).count(),
-        "pending": list(pending), "last_rejected": last_rejected,
-    })
+    last_rejected = (
+        IdentityReview.objects.filter(
+            user=user, kind=ReviewKind.IDENTITY_CORRECTION, state=ReviewState.REJECTED
+        )
+        .order_by("-decided_at")
+        .first()
+    )
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "masked_id": idnumber.mask(user.id_number),
+            "record_count": StudentRecord.objects.filter(account=user).count(),
+            "pending": list(pending),
+            "last_rejected": last_rejected,
+        },
+    )
 
 
 @role_required(Role.STUDENT)
 @require_http_methods(["GET", "POST"])
-def person_check(request: HttpRequest) -> HttpResponse:
+def person_check(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if user.person_checked:
         return redirect("verification:records")
@@ -87,15 +107,21 @@ def person_check(request: HttpRequest) -> HttpResponse:
             failed = True
         except DomainError as error:
             messages.error(request, error.message)
-    return render(request, "accounts/person_check.html", {
-        "choices": checks.school_choices(user), "tries_left": checks.tries_left_today(user),
-        "failed": failed, "upload_form": IdPhotoForm(),
-    })
+    return render(
+        request,
+        "accounts/person_check.html",
+        {
+            "choices": checks.school_choices(user),
+            "tries_left": checks.tries_left_today(user),
+            "failed": failed,
+            "upload_form": IdPhotoForm(),
+        },
+    )
 
 
 @role_required(Role.STUDENT)
 @require_http_methods(["POST"])
-def person_check_id_photo(request: HttpRequest) -> HttpResponse:
+def person_check_id_photo(request: AuthedRequest) -> HttpResponse:
     form = IdPhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -110,20 +136,23 @@ def person_check_id_photo(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.STUDENT)
 @require_http_methods(["GET", "POST"])
-def identity_correction(request: HttpRequest) -> HttpResponse:
-    form = IdentityCorrectionForm(request.POST or None, request.FILES or None,
-                                  initial={"real_name": request.user.real_name})
+def identity_correction(request: AuthedRequest) -> HttpResponse:
+    form = IdentityCorrectionForm(
+        request.POST or None, request.FILES or None, initial={"real_name": request.user.real_name}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             reviews.identity_correction_request(
-                user=request.user, real_name=data["real_name"], id_number=data["id_number"],
-                reason=data["reason"], id_photo=data["id_photo"].read())
+                user=request.user,
+                real_name=data["real_name"],
+                id_number=data["id_number"],
+                reason=data["reason"],
+                id_photo=data["id_photo"].read(),
+            )
         except DomainError as error:
             form.add_error("id_number" if error.code.startswith("id_") else None, error.message)
         else:
             messages.success(request, _("Your correction request was sent for review."))
             return redirect("accounts:account")
     return render(request, "accounts/identity_correction.html", {"form": form})
-
-

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from ninja import NinjaAPI
 
+from gradphoto.accounts.models import User
 from gradphoto.common import idnumber
 from gradphoto.common.errors import Conflict, DomainError, NotAllowed, NotFound
 from gradphoto.verification.selectors import RecordCard, record_cards_for_student
@@ -25,20 +28,34 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, {"code": exc.code, "message": exc.message}, status=status)
 
 
+def _user(request: HttpRequest) -> User:
+    """The token's user (TokenAuth returns it as request.auth)."""
+    return cast(User, request.auth)  # type: ignore[attr-defined]
+
+
 @api.get("/me", response=Me)
 def me(request: HttpRequest) -> Me:
-    user = request.user
-    return Me(username=user.username, role=user.role,
-              organisation=user.organisation.code if user.organisation_id else None,
-              real_name=user.real_name, id_number_masked=idnumber.mask(user.id_number),
-              person_checked=user.person_checked)
+    user = _user(request)
+    return Me(
+        username=user.username,
+        role=user.role,
+        organisation=user.organisation.code if user.organisation else None,
+        real_name=user.real_name,
+        id_number_masked=idnumber.mask(user.id_number),
+        person_checked=user.person_checked,
+    )
 
 
 def _record_out(card: RecordCard) -> RecordOut:
     record, conclusion = card.record, card.conclusion
     return RecordOut(
-        id=record.pk, school_code=record.school.code, school_name=record.school.name,
-        student_no=record.student_no, name=record.name, status=record.status, case=card.case,
+        id=record.pk,
+        school_code=record.school.code,
+        school_name=record.school.name,
+        student_no=record.student_no,
+        name=record.name,
+        status=record.status,
+        case=card.case,
         photo_url=reverse("photos:image", args=[card.photo.pk]) if card.photo else None,
         verdict=conclusion.verdict if conclusion else None,
         wrong_reason=(conclusion.wrong_reason or None) if conclusion else None,
@@ -47,7 +64,7 @@ def _record_out(card: RecordCard) -> RecordOut:
 
 
 def _student_cards(request: HttpRequest) -> list[RecordCard]:
-    user = request.user
+    user = _user(request)
     if user.role != "student":
         raise NotAllowed("Only students have 学籍信息.", code="students_only")
     if not user.person_checked:
@@ -60,13 +77,16 @@ def records(request: HttpRequest) -> list[RecordOut]:
     return [_record_out(card) for card in _student_cards(request)]
 
 
-@api.post("/records/{record_id}/verdict", response={200: RecordOut, 400: ErrorOut, 403: ErrorOut,
-                                                    404: ErrorOut, 409: ErrorOut})
+@api.post(
+    "/records/{record_id}/verdict",
+    response={200: RecordOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
 def verdict(request: HttpRequest, record_id: int, body: VerdictIn) -> RecordOut:
     _student_cards(request)
-    conclusion_submit(student=request.user, record_id=record_id, verdict=body.verdict,
-                      wrong_reason=body.wrong_reason)
-    card = next(c for c in record_cards_for_student(request.user) if c.record.pk == record_id)
+    conclusion_submit(
+        student=_user(request), record_id=record_id, verdict=body.verdict, wrong_reason=body.wrong_reason
+    )
+    card = next(c for c in record_cards_for_student(_user(request)) if c.record.pk == record_id)
     return _record_out(card)
 
 

@@ -23,8 +23,9 @@ class ImageRejected(DomainError):
 def check_image(data: bytes, *, formats: tuple[str, ...], max_bytes: int) -> str:
     """The Pillow format name of a decodable image, or ImageRejected; nothing is repaired."""
     if len(data) > max_bytes:
-        raise ImageRejected(_("The file is larger than %(kb)d KB.") % {"kb": max_bytes // 1024},
-                            code="file_too_large")
+        raise ImageRejected(
+            _("The file is larger than %(kb)d KB.") % {"kb": max_bytes // 1024}, code="file_too_large"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -37,7 +38,13 @@ def check_image(data: bytes, *, formats: tuple[str, ...], max_bytes: int) -> str
                 return str(image.format)
     except ImageRejected:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as e:
         raise ImageRejected(_("The file is not a readable image."), code="not_an_image") from e
 
 

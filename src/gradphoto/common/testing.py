@@ -43,9 +43,17 @@ def make_record(school: Organisation, **fields: Any) -> StudentRecord:
     sex = fields.pop("sex", "女" if n % 2 else "男")
     birth = fields.pop("birth_date", dt.date(2002, 1 + n % 12, 1 + n % 28))
     values: dict[str, Any] = dict(
-        student_no=f"S{n:08d}", name=f"测试{n}", sex=sex, birth_date=birth,
-        id_number=random_id_number(_rng, birth, sex), major="法学", level="本科", study_mode="普通全日制",
-        length_years=Decimal("4"), enrolled_on=dt.date(2023, 9, 1), status=RecordStatus.REGISTERED,
+        student_no=f"S{n:08d}",
+        name=f"测试{n}",
+        sex=sex,
+        birth_date=birth,
+        id_number=random_id_number(_rng, birth, sex),
+        major="法学",
+        level="本科",
+        study_mode="普通全日制",
+        length_years=Decimal("4"),
+        enrolled_on=dt.date(2023, 9, 1),
+        status=RecordStatus.REGISTERED,
     )
     values.update(fields)
     return StudentRecord.objects.create(school=school, **values)
@@ -54,9 +62,14 @@ def make_record(school: Organisation, **fields: Any) -> StudentRecord:
 def make_student(record: StudentRecord | None = None, *, checked: bool = True, **fields: Any) -> User:
     n = next(_counter)
     values: dict[str, Any] = dict(
-        username=f"student{n}@example.cn", email=f"student{n}@example.cn", role=Role.STUDENT,
-        real_name=record.name if record else f"学生{n}", id_number=record.id_number if record else "",
-        account_state=AccountState.ACTIVE, is_active=True, mobile="13800000000",
+        username=f"student{n}@example.cn",
+        email=f"student{n}@example.cn",
+        role=Role.STUDENT,
+        real_name=record.name if record else f"学生{n}",
+        id_number=record.id_number if record else "",
+        account_state=AccountState.ACTIVE,
+        is_active=True,
+        mobile="13800000000",
         person_check=PersonCheck.SCHOOL_VERIFIED if checked else PersonCheck.NONE,
     )
     values.update(fields)
@@ -67,17 +80,25 @@ def make_student(record: StudentRecord | None = None, *, checked: bool = True, *
 
 def make_staff(role: str, organisation: Organisation, name: str) -> User:
     return User.objects.create_user(
-        username=name, email=f"{name}@example.cn", password=PASSWORD, role=role, organisation=organisation,
-        real_name=name, account_state=AccountState.ACTIVE,
+        username=name,
+        email=f"{name}@example.cn",
+        password=PASSWORD,
+        role=role,
+        organisation=organisation,
+        real_name=name,
+        account_state=AccountState.ACTIVE,
     )
 
 
 def make_photo(record: StudentRecord, agency: Organisation, **identity: Any) -> Photo:
     return photo_add(
-        agency=agency, school=identity.pop("school", record.school),
+        agency=agency,
+        school=identity.pop("school", record.school),
         collection_no=identity.pop("collection_no", f"CJ{next(_counter):08d}"),
-        name=identity.pop("name", record.name), id_number=identity.pop("id_number", record.id_number),
-        collected_on=identity.pop("collected_on", clock.today()), data=identity.pop("data", tiny_jpeg()),
+        name=identity.pop("name", record.name),
+        id_number=identity.pop("id_number", record.id_number),
+        collected_on=identity.pop("collected_on", clock.today()),
+        data=identity.pop("data", tiny_jpeg()),
         **identity,
     )
 
@@ -115,8 +136,14 @@ def make_personas() -> Personas:
     other_centre = org(OrgKind.LEARNING_CENTRE, "lc-2", "奥鹏上海学习中心")
     platform = org(OrgKind.PLATFORM, "platform", "平台")
     return Personas(
-        school=school, other_school=other_school, excluded_school=excluded, agency=agency,
-        other_agency=other_agency, service_centre=service, centre=centre, other_centre=other_centre,
+        school=school,
+        other_school=other_school,
+        excluded_school=excluded,
+        agency=agency,
+        other_agency=other_agency,
+        service_centre=service,
+        centre=centre,
+        other_centre=other_centre,
         platform=platform,
         alice=make_staff(Role.UNIVERSITY_STAFF, school, "alice"),
         bob=make_staff(Role.UNIVERSITY_STAFF, other_school, "bob"),

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 
 from gradphoto.accounts.models import Role
 
-HOME_BY_ROLE = {
+HOME_BY_ROLE: dict[str, str] = {
     Role.STUDENT: "verification:records",
     Role.OPERATOR: "accounts:reviews",
 }
@@ -16,7 +16,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return render(request, "home.html")
-    return redirect(HOME_BY_ROLE.get(getattr(user, "role", ""), "records:staff_list"))
+    role = str(getattr(user, "role", ""))
+    return redirect(HOME_BY_ROLE.get(role, "records:staff_list"))
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

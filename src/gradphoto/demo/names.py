@@ -12,7 +12,9 @@ from gradphoto.common.idnumber import check_char
 
 # The most common surnames, roughly by frequency, plus a few two-character ones.
 SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
 DOUBLE_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方")
 GIVEN_CHARS = (
@@ -32,14 +34,19 @@ def county_codes(prefixes: tuple[str, ...]) -> list[str]:
     path = Path(__file__).resolve().parent.parent / "common" / "data" / "areacodes.csv"
     with path.open(encoding="utf-8-sig") as handle:
         return [
-            row["代码"] for row in csv.DictReader(handle)
+            row["代码"]
+            for row in csv.DictReader(handle)
             if row["级别"] == "县级" and row["状态"] == "在用" and row["代码"].startswith(prefixes)
         ]
 
 
-def random_id_number(rng: random.Random, birth: dt.date, sex: str, prefixes: tuple[str, ...] = ("11",)) -> str:
+def random_id_number(
+    rng: random.Random, birth: dt.date, sex: str, prefixes: tuple[str, ...] = ("11",)
+) -> str:
     """A checksum-valid 18-digit number with the given birth date and sex (odd 17th digit = 男)."""
     area = rng.choice(county_codes(prefixes))
-    seq = rng.randrange(0, 100) * 10 + (rng.choice((1, 3, 5, 7, 9)) if sex == "男" else rng.choice((0, 2, 4, 6, 8)))
+    seq = rng.randrange(0, 100) * 10 + (
+        rng.choice((1, 3, 5, 7, 9)) if sex == "男" else rng.choice((0, 2, 4, 6, 8))
+    )
     body = f"{area}{birth:%Y%m%d}{seq:03d}"
     return body + check_char(body)

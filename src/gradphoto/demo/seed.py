@@ -65,68 +65,131 @@ def seed_organisations(demo: Demo) -> None:
     o["lc-sz"] = _org("lc-sz-gusu", OrgKind.LEARNING_CENTRE, "奥鹏苏州姑苏学习中心", parent=o["aopeng"])
     today = clock.today()
     Organisation.objects.filter(code=PKU).update(
-        collection_on=today - dt.timedelta(days=40), collection_agency=o["xinhua-bj"],
-        verification_deadline=today + dt.timedelta(days=60))
+        collection_on=today - dt.timedelta(days=40),
+        collection_agency=o["xinhua-bj"],
+        verification_deadline=today + dt.timedelta(days=60),
+    )
     Organisation.objects.filter(code=SCU).update(photo_change_fee=Decimal("30"))
     Organisation.objects.filter(code=JIANGNAN).update(
-        exclusion_notice="江南大学自行组织毕业生图像校对，请按学校教务处通知办理，不在本系统校对。")
+        exclusion_notice="江南大学自行组织毕业生图像校对，请按学校教务处通知办理，不在本系统校对。"
+    )
     for code in (PKU, SCU, SUDA, JIANGNAN):
         o[code] = Organisation.objects.get(code=code)
 
 
-def _record(demo: Demo, school: str, *, status: str = RecordStatus.REGISTERED, enrolled: dt.date,
-            level: str, mode: str, years: str, major: str, centre: str | None = None,
-            name: str | None = None, sex: str | None = None) -> StudentRecord:
+def _record(
+    demo: Demo,
+    school: str,
+    *,
+    status: str = RecordStatus.REGISTERED,
+    enrolled: dt.date,
+    level: str,
+    mode: str,
+    years: str,
+    major: str,
+    centre: str | None = None,
+    name: str | None = None,
+    sex: str | None = None,
+) -> StudentRecord:
     rng = demo.rng
     demo.serial += 1
     sex = sex or rng.choice(("男", "女"))
     birth = dt.date(enrolled.year - 18 - rng.randrange(0, 6), rng.randrange(1, 13), rng.randrange(1, 29))
     prefixes = {PKU: ("11",), SCU: ("51",), SUDA: ("32",), JIANGNAN: ("32",)}[school]
     return StudentRecord.objects.create(
-        school=demo.orgs[school], student_no=f"{enrolled.year}{demo.serial:06d}", name=name or random_name(rng),
-        sex=sex, birth_date=birth, id_number=random_id_number(rng, birth, sex, prefixes), ethnicity="汉族",
-        major=major, level=level, study_mode=mode, length_years=Decimal(years), enrolled_on=enrolled,
-        status=status, status_label="已毕业" if status == RecordStatus.GRADUATED else "注册学籍",
+        school=demo.orgs[school],
+        student_no=f"{enrolled.year}{demo.serial:06d}",
+        name=name or random_name(rng),
+        sex=sex,
+        birth_date=birth,
+        id_number=random_id_number(rng, birth, sex, prefixes),
+        ethnicity="汉族",
+        major=major,
+        level=level,
+        study_mode=mode,
+        length_years=Decimal(years),
+        enrolled_on=enrolled,
+        status=status,
+        status_label="已毕业" if status == RecordStatus.GRADUATED else "注册学籍",
         learning_centre=demo.orgs[centre] if centre else None,
         collection_uid=secrets.token_hex(8),
     )
 
 
-def _photo(demo: Demo, record: StudentRecord, agency: str, *, name: str | None = None,
-           id_number: str | None = None, days_ago: int = 30, data: bytes | None = None) -> Photo:
+def _photo(
+    demo: Demo,
+    record: StudentRecord,
+    agency: str,
+    *,
+    name: str | None = None,
+    id_number: str | None = None,
+    days_ago: int = 30,
+    data: bytes | None = None,
+) -> Photo:
     demo.serial += 1
     return photo_add(
-        agency=demo.orgs[agency], school=record.school, collection_no=f"CJ{demo.serial:08d}",
-        name=name or record.name, id_number=id_number or record.id_number,
-        collected_on=clock.today() - dt.timedelta(days=days_ago), data=data or demo.next_photo(),
+        agency=demo.orgs[agency],
+        school=record.school,
+        collection_no=f"CJ{demo.serial:08d}",
+        name=name or record.name,
+        id_number=id_number or record.id_number,
+        collected_on=clock.today() - dt.timedelta(days=days_ago),
+        data=data or demo.next_photo(),
         student_no=record.student_no,
     )
 
 
-def _verdict(record: StudentRecord, photo: Photo, actor: User, verdict: str, reason: str = "",
-             hours_ago: float = 2) -> None:
+def _verdict(
+    record: StudentRecord, photo: Photo, actor: User, verdict: str, reason: str = "", hours_ago: float = 2
+) -> None:
     at = clock.now() - dt.timedelta(hours=hours_ago)
-    conclusion = Conclusion.objects.create(record=record, photo=photo, verdict=verdict, wrong_reason=reason,
-                                           first_at=at, window_ends_at=at + clock.verdict_window(),
-                                           updated_at=at)
-    ConclusionEvent.objects.create(conclusion=conclusion, kind=EventKind.SUBMITTED, actor=actor,
-                                   to_verdict=verdict, to_reason=reason, at=at)
+    conclusion = Conclusion.objects.create(
+        record=record,
+        photo=photo,
+        verdict=verdict,
+        wrong_reason=reason,
+        first_at=at,
+        window_ends_at=at + clock.verdict_window(),
+        updated_at=at,
+    )
+    ConclusionEvent.objects.create(
+        conclusion=conclusion,
+        kind=EventKind.SUBMITTED,
+        actor=actor,
+        to_verdict=verdict,
+        to_reason=reason,
+        at=at,
+    )
+
 
 MAJORS_PKU = ("计算机科学与技术", "法学", "经济学", "汉语言文学", "数学与应用数学", "临床医学", "物理学")
 MAJORS_ONLINE = ("工商管理", "会计学", "土木工程", "计算机科学与技术", "行政管理", "护理学")
 
 
-def _student(demo: Demo, record: StudentRecord | None, *, case: str, password_hash: str | None = None,
-             real_name: str | None = None, id_number: str | None = None, checked: bool = True,
-             listed: bool = True) -> User:
+def _student(
+    demo: Demo,
+    record: StudentRecord | None,
+    *,
+    case: str,
+    password_hash: str | None = None,
+    real_name: str | None = None,
+    id_number: str | None = None,
+    checked: bool = True,
+    listed: bool = True,
+) -> User:
     """An active student account, linked by the exact rule; listed ones go to accounts.json."""
     demo.serial += 1
     email = f"{case or 'student'}.{demo.serial}@demo.gradphoto.cn".replace("_", "-")
     password = f"demo-{secrets.token_hex(4)}" if listed else None
     user = User(
-        username=email, email=email, role=Role.STUDENT, real_name=real_name or (record.name if record else ""),
-        id_number=id_number or (record.id_number if record else ""), mobile=f"138{demo.rng.randrange(10**8):08d}",
-        account_state=AccountState.ACTIVE, is_active=True,
+        username=email,
+        email=email,
+        role=Role.STUDENT,
+        real_name=real_name or (record.name if record else ""),
+        id_number=id_number or (record.id_number if record else ""),
+        mobile=f"138{demo.rng.randrange(10**8):08d}",
+        account_state=AccountState.ACTIVE,
+        is_active=True,
         person_check=PersonCheck.SCHOOL_VERIFIED if checked else PersonCheck.NONE,
         person_checked_at=clock.now() if checked else None,
     )
@@ -134,8 +197,13 @@ def _student(demo: Demo, record: StudentRecord | None, *, case: str, password_ha
     user.save()
     account_link_records(user=user)
     if listed:
-        entry: dict[str, Any] = {"role": "student", "case": case, "username": email, "password": password,
-                                 "api_token": api_token_issue(user=user)}
+        entry: dict[str, Any] = {
+            "role": "student",
+            "case": case,
+            "username": email,
+            "password": password,
+            "api_token": api_token_issue(user=user),
+        }
         if not checked and record is not None:
             entry["school"] = record.school.name
         demo.accounts.append(entry)
@@ -145,11 +213,24 @@ def _student(demo: Demo, record: StudentRecord | None, *, case: str, password_ha
 def _staff(demo: Demo, role: str, username: str, org: str) -> User:
     password = f"demo-{secrets.token_hex(4)}"
     user = User.objects.create_user(
-        username=username, email=f"{username}@demo.gradphoto.cn", password=password, role=role,
-        organisation=demo.orgs[org], real_name=username, account_state=AccountState.ACTIVE,
+        username=username,
+        email=f"{username}@demo.gradphoto.cn",
+        password=password,
+        role=role,
+        organisation=demo.orgs[org],
+        real_name=username,
+        account_state=AccountState.ACTIVE,
     )
-    demo.accounts.append({"role": role, "case": "", "username": username, "password": password,
-                          "api_token": api_token_issue(user=user), "organisation": demo.orgs[org].code})
+    demo.accounts.append(
+        {
+            "role": role,
+            "case": "",
+            "username": username,
+            "password": password,
+            "api_token": api_token_issue(user=user),
+            "organisation": demo.orgs[org].code,
+        }
+    )
     return user
 
 
@@ -157,13 +238,48 @@ def seed_bulk(demo: Demo) -> None:
     """Several hundred ordinary students, most photographed, some already verified."""
     rng = demo.rng
     shared_hash = make_password(secrets.token_urlsafe(16))
-    groups = [
-        (PKU, 120, dict(enrolled=dt.date(2023, 9, 1), level="本科", mode="普通全日制", years="4"), "xinhua-bj", None),
-        (PKU, 30, dict(enrolled=dt.date(2021, 9, 1), level="本科", mode="普通全日制", years="4",
-                       status=RecordStatus.GRADUATED), "xinhua-bj", None),
-        (SCU, 90, dict(enrolled=dt.date(2024, 3, 1), level="专升本", mode="业余", years="2.5"), "aopeng-cj", "lc-cd"),
-        (SUDA, 60, dict(enrolled=dt.date(2024, 9, 1), level="高起专", mode="业余", years="2.5"), "aopeng-cj", "lc-sz"),
-        (JIANGNAN, 20, dict(enrolled=dt.date(2023, 9, 1), level="本科", mode="普通全日制", years="4"), "xinhua-bj", None),
+    groups: list[tuple[str, int, dict[str, Any], str, str | None]] = [
+        (
+            PKU,
+            120,
+            dict(enrolled=dt.date(2023, 9, 1), level="本科", mode="普通全日制", years="4"),
+            "xinhua-bj",
+            None,
+        ),
+        (
+            PKU,
+            30,
+            dict(
+                enrolled=dt.date(2021, 9, 1),
+                level="本科",
+                mode="普通全日制",
+                years="4",
+                status=RecordStatus.GRADUATED,
+            ),
+            "xinhua-bj",
+            None,
+        ),
+        (
+            SCU,
+            90,
+            dict(enrolled=dt.date(2024, 3, 1), level="专升本", mode="业余", years="2.5"),
+            "aopeng-cj",
+            "lc-cd",
+        ),
+        (
+            SUDA,
+            60,
+            dict(enrolled=dt.date(2024, 9, 1), level="高起专", mode="业余", years="2.5"),
+            "aopeng-cj",
+            "lc-sz",
+        ),
+        (
+            JIANGNAN,
+            20,
+            dict(enrolled=dt.date(2023, 9, 1), level="本科", mode="普通全日制", years="4"),
+            "xinhua-bj",
+            None,
+        ),
     ]
     for school, count, fields, agency, centre in groups:
         majors = MAJORS_PKU if fields["level"] == "本科" else MAJORS_ONLINE
@@ -175,18 +291,33 @@ def seed_bulk(demo: Demo) -> None:
             if rng.random() < 0.4:
                 user = _student(demo, record, case="", password_hash=shared_hash, listed=False)
                 verdict = "correct" if rng.random() < 0.85 else "wrong"
-                _verdict(record, photo, user, verdict, "" if verdict == "correct" else "not_swapped",
-                         hours_ago=rng.choice((3, 30, 200)))
+                _verdict(
+                    record,
+                    photo,
+                    user,
+                    verdict,
+                    "" if verdict == "correct" else "not_swapped",
+                    hours_ago=rng.choice((3, 30, 200)),
+                )
 
 
 def seed_cases(demo: Demo) -> None:
     """One student per case of the demo contract (PRODUCT.md), with photos that fit the case."""
-    pku = dict(enrolled=dt.date(2023, 9, 1), level="本科", mode="普通全日制", years="4", major="法学")
-    scu = dict(enrolled=dt.date(2024, 3, 1), level="专升本", mode="业余", years="2.5", major="工商管理",
-               centre="lc-cd")
-    suda = dict(enrolled=dt.date(2024, 9, 1), level="高起专", mode="业余", years="2.5", major="会计学",
-                centre="lc-sz")
-    graduated = dict(pku, enrolled=dt.date(2021, 9, 1), status=RecordStatus.GRADUATED)
+    pku: dict[str, Any] = dict(
+        enrolled=dt.date(2023, 9, 1), level="本科", mode="普通全日制", years="4", major="法学"
+    )
+    scu: dict[str, Any] = dict(
+        enrolled=dt.date(2024, 3, 1),
+        level="专升本",
+        mode="业余",
+        years="2.5",
+        major="工商管理",
+        centre="lc-cd",
+    )
+    suda: dict[str, Any] = dict(
+        enrolled=dt.date(2024, 9, 1), level="高起专", mode="业余", years="2.5", major="会计学", centre="lc-sz"
+    )
+    graduated: dict[str, Any] = dict(pku, enrolled=dt.date(2021, 9, 1), status=RecordStatus.GRADUATED)
 
     record = _record(demo, PKU, name="陈思远", **pku)
     _photo(demo, record, "xinhua-bj")
@@ -198,7 +329,9 @@ def seed_cases(demo: Demo) -> None:
 
     record = _record(demo, SCU, name="王建国", **scu)
     photo = _photo(demo, record, "aopeng-cj")
-    _verdict(record, photo, _student(demo, record, case="verdict_locked"), "wrong", "not_swapped", hours_ago=72)
+    _verdict(
+        record, photo, _student(demo, record, case="verdict_locked"), "wrong", "not_swapped", hours_ago=72
+    )
 
     record = _record(demo, PKU, name="赵子涵", **graduated)
     photo = _photo(demo, record, "xinhua-bj", days_ago=500)
@@ -226,8 +359,16 @@ def seed_cases(demo: Demo) -> None:
     _photo(demo, record, "xinhua-bj")
     _student(demo, None, case="account_mismatch", real_name="李明", id_number=record.id_number)
 
-    record = _record(demo, JIANGNAN, name="吴文博", enrolled=dt.date(2023, 9, 1), level="本科",
-                     mode="普通全日制", years="4", major="食品科学与工程")
+    record = _record(
+        demo,
+        JIANGNAN,
+        name="吴文博",
+        enrolled=dt.date(2023, 9, 1),
+        level="本科",
+        mode="普通全日制",
+        years="4",
+        major="食品科学与工程",
+    )
     _photo(demo, record, "xinhua-bj")
     _student(demo, record, case="excluded_school")
 
@@ -254,7 +395,7 @@ def seed_staff(demo: Demo) -> None:
 
 
 @transaction.atomic
-def seed(seed_value: int = 2026, photo_count: int = 48) -> list[dict[str, Any]]:
+def seed(seed_value: int = 2026, photo_count: int = 160) -> list[dict[str, Any]]:
     """Build the whole demo in one transaction; return the accounts.json entries."""
     demo = Demo(rng=random.Random(seed_value), photos=photo_set(photo_count))
     seed_organisations(demo)

@@ -32,17 +32,27 @@ def account_link_records(*, user: User, actor: Any = None) -> list[StudentRecord
             before = {"account": record.account_id}
             record.account = user
             record.save(update_fields=["account", "updated_at"])
-            audit_record(actor=actor, action="record.account_linked", obj=record, before=before,
-                         after={"account": user.pk})
+            audit_record(
+                actor=actor,
+                action="record.account_linked",
+                obj=record,
+                before=before,
+                after={"account": user.pk},
+            )
         linked.append(record)
-    stale = StudentRecord.objects.select_for_update().filter(account=user).exclude(
-        pk__in=[r.pk for r in linked]
+    stale = (
+        StudentRecord.objects.select_for_update().filter(account=user).exclude(pk__in=[r.pk for r in linked])
     )
     for record in stale:
         record.account = None
         record.save(update_fields=["account", "updated_at"])
-        audit_record(actor=actor, action="record.account_unlinked", obj=record,
-                     before={"account": user.pk}, after={"account": None})
+        audit_record(
+            actor=actor,
+            action="record.account_unlinked",
+            obj=record,
+            before={"account": user.pk},
+            after={"account": None},
+        )
     return linked
 
 
@@ -59,8 +69,13 @@ def records_link_accounts(*, records: Iterable[StudentRecord], actor: Any = None
         ).first()
         new_id = account.pk if account else None
         if record.account_id != new_id:
-            audit_record(actor=actor, action="record.account_relinked", obj=record,
-                         before={"account": record.account_id}, after={"account": new_id})
+            audit_record(
+                actor=actor,
+                action="record.account_relinked",
+                obj=record,
+                before={"account": record.account_id},
+                after={"account": new_id},
+            )
             record.account_id = new_id
             record.save(update_fields=["account", "updated_at"])
             changed += 1
@@ -96,13 +111,20 @@ def photo_link(*, photo: Photo, actor: Any = None) -> str:
     has_current = Photo.objects.filter(record=record, link_state=LinkState.LINKED).exists()
     photo.record = record
     photo.link_state = LinkState.DUPLICATE if has_current else LinkState.LINKED
-    photo.link_method = LinkMethod.COLLECTION_CODE if photo.collection_code == record.collection_uid \
-        and photo.collection_code else LinkMethod.IDENTITY
+    photo.link_method = (
+        LinkMethod.COLLECTION_CODE
+        if photo.collection_code == record.collection_uid and photo.collection_code
+        else LinkMethod.IDENTITY
+    )
     photo.linked_at = clock.now()
     photo.save(update_fields=["record", "link_state", "link_method", "linked_at"])
-    audit_record(actor=actor, action=f"photo.{photo.link_state}", obj=photo,
-                 before={"link_state": LinkState.UNLINKED}, after={"record": record.pk,
-                                                                  "link_state": photo.link_state})
+    audit_record(
+        actor=actor,
+        action=f"photo.{photo.link_state}",
+        obj=photo,
+        before={"link_state": LinkState.UNLINKED},
+        after={"record": record.pk, "link_state": photo.link_state},
+    )
     return str(photo.link_state)
 
 

@@ -25,7 +25,9 @@ class Organisation(models.Model):
     name_en = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=40, blank=True)
     # A learning centre belongs to a service centre (the seed's 奥鹏 model); optional.
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)
 

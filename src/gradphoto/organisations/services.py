@@ -26,8 +26,11 @@ def schools_load_reference() -> int:
     existing = set(Organisation.objects.filter(kind=OrgKind.SCHOOL).values_list("code", flat=True))
     new = [
         Organisation(
-            kind=OrgKind.SCHOOL, code=row["institution_code_5"], name=row["name"],
-            city=row["location_city"], excluded=row["institution_code_5"] in SEED_EXCLUDED,
+            kind=OrgKind.SCHOOL,
+            code=row["institution_code_5"],
+            name=row["name"],
+            city=row["location_city"],
+            excluded=row["institution_code_5"] in SEED_EXCLUDED,
         )
         for row in read_school_list()
         if row["institution_code_5"] not in existing

@@ -41,13 +41,25 @@ def photo_add(
     name_in_storage, digest = store_content_addressed(data, folder="photos", extension="jpg")
     with transaction.atomic():
         photo = Photo.objects.create(
-            agency=agency, school=school, collection_no=collection_no, collection_code=collection_code,
-            name_collected=name.strip(), id_number_collected=normalise_collected_id(id_number),
-            student_no_collected=student_no.strip(), collected_on=collected_on, sha256=digest,
-            file=name_in_storage, size_bytes=len(data), uploaded_at=clock.now(),
+            agency=agency,
+            school=school,
+            collection_no=collection_no,
+            collection_code=collection_code,
+            name_collected=name.strip(),
+            id_number_collected=normalise_collected_id(id_number),
+            student_no_collected=student_no.strip(),
+            collected_on=collected_on,
+            sha256=digest,
+            file=name_in_storage,
+            size_bytes=len(data),
+            uploaded_at=clock.now(),
         )
-        audit_record(actor=actor, action="photo.added", obj=photo,
-                     after={"agency": agency.code, "collection_no": collection_no, "sha256": digest})
+        audit_record(
+            actor=actor,
+            action="photo.added",
+            obj=photo,
+            after={"agency": agency.code, "collection_no": collection_no, "sha256": digest},
+        )
         photo_link(photo=photo, actor=actor)
     photo.refresh_from_db()
     return photo

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from .access import get_photo_for_user
 
 
 @require_GET
-def image(request: HttpRequest, photo_id: int) -> HttpResponse:
+def image(request: HttpRequest, photo_id: int) -> HttpResponseBase:
     if not request.user.is_authenticated:
         raise Http404
     photo = get_photo_for_user(request.user, photo_id)

@@ -54,6 +54,9 @@ class Conclusion(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.record_id}/{self.photo_id} {self.verdict}"
+
 
 class ConclusionEvent(models.Model):
     """A transition of a conclusion: who, from what, to what, when."""
@@ -70,3 +73,6 @@ class ConclusionEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.conclusion_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -57,8 +57,9 @@ class RecordCard:
     @property
     def office(self) -> str:
         """Who files forms for this student: the learning centre, else the school's own office."""
-        if self.record.learning_centre_id:
-            return _("your learning centre (%(name)s)") % {"name": self.record.learning_centre.name}
+        centre = self.record.learning_centre
+        if centre is not None:
+            return _("your learning centre (%(name)s)") % {"name": centre.name}
         return _("the photo office of %(name)s") % {"name": self.record.school.name}
 
     @property
@@ -91,21 +92,22 @@ def record_cards_for_student(student: User) -> list[RecordCard]:
     )
     photos = {
         p.record_id: p
-        for p in Photo.objects.filter(record__in=records, link_state=LinkState.LINKED).select_related("agency")
+        for p in Photo.objects.filter(record__in=records, link_state=LinkState.LINKED).select_related(
+            "agency"
+        )
     }
     conclusions = {
         c.record_id: c
-        for c in Conclusion.objects.filter(record__in=records, deleted_at=None).prefetch_related(
-            "events"
-        )
+        for c in Conclusion.objects.filter(record__in=records, deleted_at=None).prefetch_related("events")
         if photos.get(c.record_id) and photos[c.record_id].pk == c.photo_id
     }
     return [_card(r, photos.get(r.pk), conclusions.get(r.pk)) for r in records]
 
 
 def _card(record: StudentRecord, photo: Photo | None, conclusion: Conclusion | None) -> RecordCard:
-    card = RecordCard(record=record, case=Case.NO_PHOTO, photo=photo, conclusion=conclusion,
-                      study=study_rule(record))
+    card = RecordCard(
+        record=record, case=Case.NO_PHOTO, photo=photo, conclusion=conclusion, study=study_rule(record)
+    )
     if conclusion is not None:
         card.history = list(conclusion.events.all())
     if record.school.excluded:

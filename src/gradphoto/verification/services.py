@@ -69,13 +69,25 @@ def _submit(student: User, record_id: int, verdict: str, wrong_reason: str) -> C
     live = Conclusion.objects.select_for_update().filter(record=record, photo=photo, deleted_at=None).first()
     if live is None:
         conclusion = Conclusion.objects.create(
-            record=record, photo=photo, verdict=verdict, wrong_reason=wrong_reason,
-            first_at=now, window_ends_at=now + clock.verdict_window(), updated_at=now,
+            record=record,
+            photo=photo,
+            verdict=verdict,
+            wrong_reason=wrong_reason,
+            first_at=now,
+            window_ends_at=now + clock.verdict_window(),
+            updated_at=now,
         )
-        ConclusionEvent.objects.create(conclusion=conclusion, kind=EventKind.SUBMITTED, actor=student,
-                                       to_verdict=verdict, to_reason=wrong_reason, at=now)
-        audit_record(actor=student, action="conclusion.submitted", obj=conclusion,
-                     after=_snapshot(conclusion))
+        ConclusionEvent.objects.create(
+            conclusion=conclusion,
+            kind=EventKind.SUBMITTED,
+            actor=student,
+            to_verdict=verdict,
+            to_reason=wrong_reason,
+            at=now,
+        )
+        audit_record(
+            actor=student, action="conclusion.submitted", obj=conclusion, after=_snapshot(conclusion)
+        )
         return conclusion
     if now >= live.window_ends_at:
         raise VerdictLocked(_("The 24-hour window has passed; the verdict can no longer be changed."))
@@ -84,9 +96,16 @@ def _submit(student: User, record_id: int, verdict: str, wrong_reason: str) -> C
     before = _snapshot(live)
     live.verdict, live.wrong_reason, live.updated_at = verdict, wrong_reason, now
     live.save(update_fields=["verdict", "wrong_reason", "updated_at"])
-    ConclusionEvent.objects.create(conclusion=live, kind=EventKind.CHANGED, actor=student,
-                                   from_verdict=before["verdict"], from_reason=before["wrong_reason"],
-                                   to_verdict=verdict, to_reason=wrong_reason, at=now)
+    ConclusionEvent.objects.create(
+        conclusion=live,
+        kind=EventKind.CHANGED,
+        actor=student,
+        from_verdict=before["verdict"],
+        from_reason=before["wrong_reason"],
+        to_verdict=verdict,
+        to_reason=wrong_reason,
+        at=now,
+    )
     audit_record(actor=student, action="conclusion.changed", obj=live, before=before, after=_snapshot(live))
     return live
 
@@ -97,8 +116,10 @@ def conclusion_delete(*, staff: User, conclusion_id: int, reason: str) -> Conclu
     conclusion = (
         Conclusion.objects.select_for_update().select_related("record").filter(pk=conclusion_id).first()
     )
-    if conclusion is None or staff.role != Role.UNIVERSITY_STAFF or (
-        conclusion.record.school_id != staff.organisation_id
+    if (
+        conclusion is None
+        or staff.role != Role.UNIVERSITY_STAFF
+        or (conclusion.record.school_id != staff.organisation_id)
     ):
         raise NotFound(_("No such verdict."))
     if conclusion.deleted_at is not None:
@@ -108,9 +129,20 @@ def conclusion_delete(*, staff: User, conclusion_id: int, reason: str) -> Conclu
     now = clock.now()
     conclusion.deleted_at, conclusion.deleted_by, conclusion.delete_reason = now, staff, reason.strip()
     conclusion.save(update_fields=["deleted_at", "deleted_by", "delete_reason"])
-    ConclusionEvent.objects.create(conclusion=conclusion, kind=EventKind.DELETED, actor=staff,
-                                   from_verdict=conclusion.verdict, from_reason=conclusion.wrong_reason,
-                                   note=reason.strip(), at=now)
-    audit_record(actor=staff, action="conclusion.deleted", obj=conclusion, before=_snapshot(conclusion),
-                 after={"deleted": True, "reason": reason.strip()})
+    ConclusionEvent.objects.create(
+        conclusion=conclusion,
+        kind=EventKind.DELETED,
+        actor=staff,
+        from_verdict=conclusion.verdict,
+        from_reason=conclusion.wrong_reason,
+        note=reason.strip(),
+        at=now,
+    )
+    audit_record(
+        actor=staff,
+        action="conclusion.deleted",
+        obj=conclusion,
+        before=_snapshot(conclusion),
+        after={"deleted": True, "reason": reason.strip()},
+    )
     return conclusion

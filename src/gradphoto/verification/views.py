@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,25 +13,32 @@ from gradphoto.accounts.models import Role
 from gradphoto.common import idnumber
 from gradphoto.common.access import person_checked, role_required
 from gradphoto.common.errors import DomainError
+from gradphoto.common.typing import AuthedRequest
 
 from .models import Verdict, WrongReason
-from .services import conclusion_submit
 from .selectors import Case, record_card_for_student, record_cards_for_student
+from .services import conclusion_submit
 
 
 @role_required(Role.STUDENT)
 @person_checked
-def records(request: HttpRequest) -> HttpResponse:
+def records(request: AuthedRequest) -> HttpResponse:
     cards = record_cards_for_student(request.user)
-    return render(request, "verification/records.html", {
-        "cards": cards, "Case": Case, "masked_id": idnumber.mask(request.user.id_number),
-    })
+    return render(
+        request,
+        "verification/records.html",
+        {
+            "cards": cards,
+            "Case": Case,
+            "masked_id": idnumber.mask(request.user.id_number),
+        },
+    )
 
 
 @role_required(Role.STUDENT)
 @person_checked
 @require_POST
-def verdict(request: HttpRequest, record_id: int) -> HttpResponse:
+def verdict(request: AuthedRequest, record_id: int) -> HttpResponse:
     """Two steps: the first POST shows the confirmation, the second (confirm=1) records it."""
     card = record_card_for_student(request.user, record_id)
     if card is None:
@@ -50,17 +57,24 @@ def verdict(request: HttpRequest, record_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your verdict is recorded."))
         return redirect(reverse("verification:records") + f"#record-{record_id}")
-    return render(request, "verification/confirm.html", {
-        "card": card, "choice": choice, "reason": reason, "Case": Case,
-        "reasons": [(v, label) for v, label in WrongReason.choices if v],
-        "missing_reason": confirmed and choice == Verdict.WRONG,
-    })
+    return render(
+        request,
+        "verification/confirm.html",
+        {
+            "card": card,
+            "choice": choice,
+            "reason": reason,
+            "Case": Case,
+            "reasons": [(v, label) for v, label in WrongReason.choices if v],
+            "missing_reason": confirmed and choice == Verdict.WRONG,
+        },
+    )
 
 
 @role_required(Role.STUDENT)
 @person_checked
 @require_http_methods(["GET"])
-def diploma(request: HttpRequest) -> HttpResponse:
+def diploma(request: AuthedRequest) -> HttpResponse:
     """学历信息: graduated records with the photo registered with the diploma (case 二)."""
     cards = [c for c in record_cards_for_student(request.user) if c.record.is_graduated]
     return render(request, "verification/diploma.html", {"cards": cards})

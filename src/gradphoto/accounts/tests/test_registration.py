@@ -22,14 +22,22 @@ def logs_in(client, username: str, password: str) -> bool:
 
 
 def form(record, **overrides):
-    data = {"email": "new@example.cn", "password": "a long enough pass", "password2": "a long enough pass",
-            "real_name": record.name, "id_type": "resident", "id_number": record.id_number,
-            "mobile": "13912345678"}
+    data = {
+        "email": "new@example.cn",
+        "password": "a long enough pass",
+        "password2": "a long enough pass",
+        "real_name": record.name,
+        "id_type": "resident",
+        "id_number": record.id_number,
+        "mobile": "13912345678",
+    }
     data.update(overrides)
     return data
 
 
-def test_it_registers_activates_by_mail_and_links_the_record(client, personas, django_capture_on_commit_callbacks):
+def test_it_registers_activates_by_mail_and_links_the_record(
+    client, personas, django_capture_on_commit_callbacks
+):
     record = make_record(personas.school)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:register"), form(record))
@@ -74,13 +82,18 @@ def test_login_is_locked_per_username_and_address_after_five_failures(client, pe
     record = make_record(personas.school)
     student = make_student(record)
     for _ in range(5):
-        client.post(reverse("accounts:login"), {"username": student.email, "password": "wrong"},
-                    REMOTE_ADDR="10.1.1.1")
-    locked = client.post(reverse("accounts:login"), {"username": student.email, "password": PASSWORD},
-                         REMOTE_ADDR="10.1.1.1")
+        client.post(
+            reverse("accounts:login"),
+            {"username": student.email, "password": "wrong"},
+            REMOTE_ADDR="10.1.1.1",
+        )
+    locked = client.post(
+        reverse("accounts:login"), {"username": student.email, "password": PASSWORD}, REMOTE_ADDR="10.1.1.1"
+    )
     assert locked.status_code == 429
-    other_address = client.post(reverse("accounts:login"), {"username": student.email, "password": PASSWORD},
-                                REMOTE_ADDR="10.1.1.2")
+    other_address = client.post(
+        reverse("accounts:login"), {"username": student.email, "password": PASSWORD}, REMOTE_ADDR="10.1.1.2"
+    )
     assert other_address.status_code == 302
 
 
@@ -89,8 +102,10 @@ def test_password_reset_sends_a_working_link(client, personas):
     client.post(reverse("accounts:password_reset"), {"email": student.email})
     link = re.search(r"https?://\S+/accounts/reset/\S+/", mail.outbox[0].body).group(0)
     page = client.get(link, follow=True)
-    client.post(page.redirect_chain[-1][0], {"new_password1": "another long pass 9",
-                                             "new_password2": "another long pass 9"})
+    client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": "another long pass 9", "new_password2": "another long pass 9"},
+    )
     assert logs_in(client, student.email, "another long pass 9")
 
 
@@ -99,9 +114,10 @@ def test_an_identity_correction_relinks_the_account(client, personas):
     student = make_student(None, real_name="李明", id_number=record.id_number)
     client.force_login(student)
     upload = SimpleUploadedFile("id.png", tiny_jpeg(), content_type="image/jpeg")
-    response = client.post(reverse("accounts:identity_correction"),
-                           {"real_name": "李鸣", "id_number": record.id_number, "reason": "名字写错",
-                            "id_photo": upload})
+    response = client.post(
+        reverse("accounts:identity_correction"),
+        {"real_name": "李鸣", "id_number": record.id_number, "reason": "名字写错", "id_photo": upload},
+    )
     assert response.status_code == 302
     review = IdentityReview.objects.get()
     record.refresh_from_db()

@@ -27,8 +27,12 @@ def test_a_student_lists_records_and_gives_a_verdict(client, student_token):
     record, token = student_token
     listed = client.get("/api/v1/records", **auth(token)).json()
     assert [r["id"] for r in listed] == [record.pk] and listed[0]["case"] == "awaiting_verdict"
-    response = client.post(f"/api/v1/records/{record.pk}/verdict", {"verdict": "correct"},
-                           content_type="application/json", **auth(token))
+    response = client.post(
+        f"/api/v1/records/{record.pk}/verdict",
+        {"verdict": "correct"},
+        content_type="application/json",
+        **auth(token),
+    )
     assert response.status_code == 200 and response.json()["verdict"] == "correct"
     assert Conclusion.objects.count() == 1
 
@@ -41,8 +45,12 @@ def test_it_refuses_missing_and_wrong_tokens(client, student_token):
 def test_another_students_record_is_404(client, personas, student_token):
     record, _ = student_token
     other = api_token_issue(user=make_student(make_record(personas.school)))
-    response = client.post(f"/api/v1/records/{record.pk}/verdict", {"verdict": "correct"},
-                           content_type="application/json", **auth(other))
+    response = client.post(
+        f"/api/v1/records/{record.pk}/verdict",
+        {"verdict": "correct"},
+        content_type="application/json",
+        **auth(other),
+    )
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 
@@ -53,8 +61,12 @@ def test_staff_have_no_student_records(client, personas):
 
 def test_an_invalid_verdict_is_a_400_with_a_code(client, student_token):
     record, token = student_token
-    response = client.post(f"/api/v1/records/{record.pk}/verdict", {"verdict": "maybe"},
-                           content_type="application/json", **auth(token))
+    response = client.post(
+        f"/api/v1/records/{record.pk}/verdict",
+        {"verdict": "maybe"},
+        content_type="application/json",
+        **auth(token),
+    )
     assert response.status_code == 400 and response.json()["code"] == "invalid_verdict"
 
 

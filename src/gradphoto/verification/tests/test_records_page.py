@@ -53,7 +53,9 @@ def test_it_explains_the_swap_remedy_with_form_a(client, personas):  # row 2
     record = make_record(personas.school, learning_centre=personas.centre)
     make_photo(record, personas.agency)
     client.force_login(make_student(record))
-    html = client.post(reverse("verification:verdict", args=[record.pk]), {"verdict": "wrong"}).content.decode()
+    html = client.post(
+        reverse("verification:verdict", args=[record.pk]), {"verdict": "wrong"}
+    ).content.decode()
     assert "图像采集信息修改申请表" in html
     assert personas.centre.name in html
     assert not Conclusion.objects.exists()  # the first POST only asks for confirmation
@@ -190,5 +192,7 @@ def test_it_shows_every_record_of_the_account(client, personas):
 def test_a_student_logs_in_with_the_id_number(client, personas):
     record = make_record(personas.school)
     make_student(record)
-    response = client.post(reverse("accounts:login"), {"username": record.id_number.lower(), "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": record.id_number.lower(), "password": PASSWORD}
+    )
     assert response.status_code == 302

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 
 import pytest
@@ -30,8 +31,10 @@ def setup(personas):
 
 
 def post_verdict(client, record, verdict, reason=""):
-    return client.post(reverse("verification:verdict", args=[record.pk]),
-                       {"verdict": verdict, "wrong_reason": reason, "confirm": "1"})
+    return client.post(
+        reverse("verification:verdict", args=[record.pk]),
+        {"verdict": verdict, "wrong_reason": reason, "confirm": "1"},
+    )
 
 
 @pytest.mark.django_db
@@ -62,12 +65,18 @@ def test_it_lets_the_student_change_the_verdict_inside_the_window_without_extend
     with time_machine.travel(T0, tick=False):
         first = conclusion_submit(student=student, record_id=record.pk, verdict="correct")
     with time_machine.travel(T0 + dt.timedelta(hours=23, minutes=59), tick=False):
-        changed = conclusion_submit(student=student, record_id=record.pk, verdict="wrong", wrong_reason="swapped")
+        changed = conclusion_submit(
+            student=student, record_id=record.pk, verdict="wrong", wrong_reason="swapped"
+        )
         again = conclusion_submit(student=student, record_id=record.pk, verdict="correct")
     assert first.pk == changed.pk == again.pk
     assert again.window_ends_at == T0 + dt.timedelta(hours=24)
     events = list(ConclusionEvent.objects.values_list("kind", "from_verdict", "to_verdict"))
-    assert events == [("submitted", "", "correct"), ("changed", "correct", "wrong"), ("changed", "wrong", "correct")]
+    assert events == [
+        ("submitted", "", "correct"),
+        ("changed", "correct", "wrong"),
+        ("changed", "wrong", "correct"),
+    ]
 
 
 @pytest.mark.django_db
@@ -97,7 +106,9 @@ def test_a_deleted_verdict_reopens_verification(personas, setup):
         with pytest.raises(NotFound):
             conclusion_delete(staff=personas.bob, conclusion_id=conclusion.pk, reason="Form A")
         conclusion_delete(staff=personas.alice, conclusion_id=conclusion.pk, reason="表A：按钮点错")
-        fresh = conclusion_submit(student=student, record_id=record.pk, verdict="wrong", wrong_reason="swapped")
+        fresh = conclusion_submit(
+            student=student, record_id=record.pk, verdict="wrong", wrong_reason="swapped"
+        )
     assert fresh.pk != conclusion.pk
     assert Conclusion.objects.count() == 2  # the deleted one stays in history
     assert Conclusion.objects.filter(deleted_at=None).get().pk == fresh.pk
@@ -173,7 +184,7 @@ def test_concurrent_presses_from_many_tabs_leave_one_conclusion_and_a_consistent
     conclusion = Conclusion.objects.get()
     events = list(conclusion.events.order_by("at", "id"))
     assert events[0].kind == "submitted" and all(e.kind == "changed" for e in events[1:])
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.from_verdict == before.to_verdict  # every change starts where the last one ended
     assert events[-1].to_verdict == conclusion.verdict
     assert AuditEvent.objects.filter(object_type="verification.conclusion").count() == len(events)

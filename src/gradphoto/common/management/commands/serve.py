@@ -26,6 +26,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Serving on http://{bind}/  (Ctrl+C stops)")
         self.stdout.flush()
         env = dict(os.environ, GRADPHOTO_HOME=str(settings.HOME))
-        argv = [sys.executable, "-m", "gunicorn", "gradphoto.wsgi:application", "--bind", bind,
-                "--workers", str(options["workers"]), "--threads", "4", "--access-logfile", "-"]
-        os.execve(sys.executable, argv, env)
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "gradphoto.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ]
+        os.execve(sys.executable, argv, env)  # noqa: S606 - replace this process with gunicorn

@@ -47,7 +47,9 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]
         if db["ENGINE"] != "django.db.backends.sqlite3":
             if not os.environ.get("GRADPHOTO_DEMO_ALLOW_FLUSH"):
-                raise CommandError("The demo rebuilds its database; on PostgreSQL set GRADPHOTO_DEMO_ALLOW_FLUSH=1.")
+                raise CommandError(
+                    "The demo rebuilds its database; on PostgreSQL set GRADPHOTO_DEMO_ALLOW_FLUSH=1."
+                )
             call_command("migrate", interactive=False, verbosity=0)
             call_command("flush", interactive=False, verbosity=0)
         else:
