@@ -68,6 +68,8 @@ def seed_organisations(demo: Demo) -> None:
         collection_on=today - dt.timedelta(days=40),
         collection_agency=o["xinhua-bj"],
         verification_deadline=today + dt.timedelta(days=60),
+        # A regular full-time university: the 2.5-year rule of online education does not apply.
+        threshold_applies=False,
     )
     Organisation.objects.filter(code=SCU).update(photo_change_fee=Decimal("30"))
     Organisation.objects.filter(code=JIANGNAN).update(

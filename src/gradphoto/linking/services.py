@@ -60,7 +60,8 @@ def account_link_records(*, user: User, actor: Any = None) -> list[StudentRecord
 def records_link_accounts(*, records: Iterable[StudentRecord], actor: Any = None) -> int:
     """After records change: give each the live account with its exact identity, or none."""
     changed = 0
-    for record in records:
+    ids = [r.pk for r in records]
+    for record in StudentRecord.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
         account = User.objects.filter(
             role=Role.STUDENT,
             account_state=AccountState.ACTIVE,
