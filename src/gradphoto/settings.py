@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "gradphoto.photos",
     "gradphoto.linking",
     "gradphoto.verification",
+    "gradphoto.imports",
     "gradphoto.demo",
 ]
 
@@ -233,13 +235,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Business rules that PRODUCT.md makes settings (DOMAIN.md §13).
-GRADPHOTO = {
+GRADPHOTO: dict[str, Any] = {
     "VERDICT_WINDOW_HOURS": int(os.environ.get("GRADPHOTO_VERDICT_WINDOW_HOURS", "24")),
     "PERSON_CHECK_TRIES_PER_DAY": int(os.environ.get("GRADPHOTO_PERSON_CHECK_TRIES", "5")),
     "PERSON_CHECK_CHOICES": 5,
     "ACTIVATION_DAYS": 3,
     "UPLOAD_DELAY_DAYS_XINHUA": 90,
     "ID_PHOTO_MAX_BYTES": 2 * 1024 * 1024,
+    # dlib distance: below the first passes, above the second fails, between is uncertain.
+    "FACE_THRESHOLDS": (
+        float(os.environ.get("GRADPHOTO_FACE_PASS_BELOW", "0.5")),
+        float(os.environ.get("GRADPHOTO_FACE_FAIL_ABOVE", "0.6")),
+    ),
+    # Processes that check photos during an import (decode, standard, faces); 0 = one per core.
+    "IMPORT_PROCESSES": int(os.environ.get("GRADPHOTO_IMPORT_PROCESSES", "0")),
 }
 
 LOGGING = {

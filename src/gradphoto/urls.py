@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("gradphoto.accounts.urls")),
     path("records/", include("gradphoto.records.urls")),
     path("photos/", include("gradphoto.photos.urls")),
+    path("imports/", include("gradphoto.imports.urls")),
     path("", include("gradphoto.verification.urls")),
     path("api/v1/", include("gradphoto.api.urls")),
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock
+from gradphoto.common.conf import rule
 from gradphoto.common.errors import NotAllowed
 from gradphoto.common.images import check_image, store_content_addressed
 from gradphoto.organisations.models import Organisation, OrgKind
@@ -26,7 +27,7 @@ class PersonCheckLimit(NotAllowed):
 
 def tries_left_today(user: User) -> int:
     used = PersonCheckAttempt.objects.filter(user=user, at__gte=clock.local_day_start()).count()
-    return max(0, settings.GRADPHOTO["PERSON_CHECK_TRIES_PER_DAY"] - used)
+    return max(0, rule("PERSON_CHECK_TRIES_PER_DAY") - used)
 
 
 def _own_school_ids(user: User) -> set[int]:
@@ -48,7 +49,7 @@ def school_choices(user: User) -> list[Organisation]:
     pool = list(
         Organisation.objects.filter(kind=OrgKind.SCHOOL).exclude(pk__in=own).values_list("pk", flat=True)
     )
-    count = settings.GRADPHOTO["PERSON_CHECK_CHOICES"] - 1
+    count = rule("PERSON_CHECK_CHOICES") - 1
     chosen = [*rng.sample(sorted(pool), min(count, len(pool))), answer]
     rng.shuffle(chosen)
     by_id = Organisation.objects.in_bulk(chosen)
@@ -76,7 +77,7 @@ def person_check_choose_school(*, user: User, school_id: int) -> bool:
 
 
 def store_id_photo(data: bytes) -> str:
-    fmt = check_image(data, formats=("JPEG", "PNG"), max_bytes=settings.GRADPHOTO["ID_PHOTO_MAX_BYTES"])
+    fmt = check_image(data, formats=("JPEG", "PNG"), max_bytes=rule("ID_PHOTO_MAX_BYTES"))
     name, _digest = store_content_addressed(
         data, folder="idphotos", extension="jpg" if fmt == "JPEG" else "png"
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock, idnumber
+from gradphoto.common.conf import rule
 from gradphoto.common.errors import Conflict, DomainError, NotAllowed
 from gradphoto.linking.services import account_link_records
 
@@ -36,7 +36,7 @@ def normalise_identity(id_type: str, id_number: str) -> str:
 
 
 def _purge_stale_pending(email: str, id_type: str, id_number: str) -> None:
-    cutoff = clock.now() - dt.timedelta(days=settings.GRADPHOTO["ACTIVATION_DAYS"])
+    cutoff = clock.now() - dt.timedelta(days=rule("ACTIVATION_DAYS"))
     User.objects.filter(account_state=AccountState.PENDING_ACTIVATION, date_joined__lt=cutoff).filter(
         email__iexact=email
     ).delete()
@@ -109,7 +109,7 @@ def send_activation_mail(user: User, base_url: str) -> None:
     link = base_url.rstrip("/") + reverse("accounts:activate", args=[uid, token])
     body = render_to_string(
         "accounts/mail/activation.txt",
-        {"user": user, "link": link, "days": settings.GRADPHOTO["ACTIVATION_DAYS"]},
+        {"user": user, "link": link, "days": rule("ACTIVATION_DAYS")},
     )
     send_mail(_("Activate your gradphoto account"), body, None, [user.email])
 

@@ -31,8 +31,3 @@ class RecordOut(Schema):
 class VerdictIn(Schema):
     verdict: str
     wrong_reason: str = ""
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from ninja import NinjaAPI
 
-from gradphoto.accounts.models import User
 from gradphoto.common import idnumber
 from gradphoto.common.errors import Conflict, DomainError, NotAllowed, NotFound
 from gradphoto.verification.selectors import RecordCard, record_cards_for_student
 from gradphoto.verification.services import VerdictLocked, conclusion_submit
 
 from .auth import TokenAuth
-from .schemas import ErrorOut, Me, RecordOut, VerdictIn
+from .common import ErrorOut, user_of
+from .imports import router as imports_router
+from .schemas import Me, RecordOut, VerdictIn
 
 api = NinjaAPI(title="gradphoto", version="1", auth=TokenAuth(), urls_namespace="api")
 
@@ -28,14 +27,9 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, {"code": exc.code, "message": exc.message}, status=status)
 
 
-def _user(request: HttpRequest) -> User:
-    """The token's user (TokenAuth returns it as request.auth)."""
-    return cast(User, request.auth)  # type: ignore[attr-defined]
-
-
 @api.get("/me", response=Me)
 def me(request: HttpRequest) -> Me:
-    user = _user(request)
+    user = user_of(request)
     return Me(
         username=user.username,
         role=user.role,
@@ -64,7 +58,7 @@ def _record_out(card: RecordCard) -> RecordOut:
 
 
 def _student_cards(request: HttpRequest) -> list[RecordCard]:
-    user = _user(request)
+    user = user_of(request)
     if user.role != "student":
         raise NotAllowed("Only students have 学籍信息.", code="students_only")
     if not user.person_checked:
@@ -84,10 +78,12 @@ def records(request: HttpRequest) -> list[RecordOut]:
 def verdict(request: HttpRequest, record_id: int, body: VerdictIn) -> RecordOut:
     _student_cards(request)
     conclusion_submit(
-        student=_user(request), record_id=record_id, verdict=body.verdict, wrong_reason=body.wrong_reason
+        student=user_of(request), record_id=record_id, verdict=body.verdict, wrong_reason=body.wrong_reason
     )
-    card = next(c for c in record_cards_for_student(_user(request)) if c.record.pk == record_id)
+    card = next(c for c in record_cards_for_student(user_of(request)) if c.record.pk == record_id)
     return _record_out(card)
 
+
+api.add_router("/imports", imports_router)
 
 urlpatterns = [path("", api.urls)]

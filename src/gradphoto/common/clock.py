@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
+
+from gradphoto.common.conf import rule
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
@@ -27,7 +28,7 @@ def local_day_start(moment: dt.datetime | None = None) -> dt.datetime:
 
 def verdict_window() -> dt.timedelta:
     """The self-correction window after a first verdict (PRODUCT.md decision 2, DOMAIN BR-E7)."""
-    return dt.timedelta(hours=settings.GRADPHOTO["VERDICT_WINDOW_HOURS"])
+    return dt.timedelta(hours=rule("VERDICT_WINDOW_HOURS"))
 
 
 def study_years(enrolled_on: dt.date, on: dt.date | None = None) -> Decimal:

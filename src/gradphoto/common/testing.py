@@ -14,7 +14,7 @@ from PIL import Image
 
 from gradphoto.accounts.models import AccountState, PersonCheck, Role, User
 from gradphoto.common import clock
-from gradphoto.demo.names import random_id_number
+from gradphoto.demo.names import random_id_number, random_name
 from gradphoto.linking.services import account_link_records
 from gradphoto.organisations.models import Organisation, OrgKind
 from gradphoto.photos.models import Photo
@@ -44,7 +44,7 @@ def make_record(school: Organisation, **fields: Any) -> StudentRecord:
     birth = fields.pop("birth_date", dt.date(2002, 1 + n % 12, 1 + n % 28))
     values: dict[str, Any] = dict(
         student_no=f"S{n:08d}",
-        name=f"测试{n}",
+        name=random_name(_rng),
         sex=sex,
         birth_date=birth,
         id_number=random_id_number(_rng, birth, sex),

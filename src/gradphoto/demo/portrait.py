@@ -5,7 +5,6 @@ Used by the demo data and by test fixtures; the faces come from the ``faces`` fo
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import random
 from dataclasses import dataclass
@@ -13,9 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import dlib
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
+
+from gradphoto.photos.faces import load_models  # the one place dlib models are loaded
 
 WIDTH, HEIGHT = 480, 640
 BACKGROUND = (100, 197, 255)
@@ -46,16 +46,6 @@ class _Variant(NamedTuple):
     dy: int
     brightness: float
     contrast: float
-
-
-@lru_cache(maxsize=1)
-def load_models() -> tuple[Any, Any]:
-    """Return dlib's frontal face detector and its 68-point shape predictor (loaded once)."""
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("face_recognition_models is not installed")
-    model = Path(spec.submodule_search_locations[0]) / "models" / "shape_predictor_68_face_landmarks.dat"
-    return dlib.get_frontal_face_detector(), dlib.shape_predictor(str(model))
 
 
 def _detect(image: Image.Image) -> tuple[np.ndarray, list[Any]]:

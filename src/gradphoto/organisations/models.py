@@ -44,6 +44,12 @@ class Organisation(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="collecting_for"
     )
 
+    # Photo profile overrides (PRODUCT.md decision 6) for agencies and schools; empty = the standard.
+    photo_min_kb = models.PositiveIntegerField(null=True, blank=True)
+    photo_max_kb = models.PositiveIntegerField(null=True, blank=True)
+    photo_background = models.CharField(max_length=7, blank=True, help_text="#64C5FF")
+    photo_background_tolerance = models.PositiveIntegerField(null=True, blank=True)
+
     class Meta:
         constraints = [
             models.CheckConstraint(

@@ -37,6 +37,10 @@ class Photo(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     file = models.CharField(max_length=200)
     size_bytes = models.PositiveIntegerField()
+    thumbnail = models.CharField(max_length=200, blank=True)
+    batch = models.ForeignKey(
+        "imports.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
     record = models.ForeignKey(
         "records.StudentRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
     )
@@ -65,3 +69,29 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency.code}/{self.collection_no}"
+
+
+class FaceResult(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    UNCERTAIN = "uncertain", _("Uncertain")
+    FAILED = "failed", _("Failed")
+    NO_FACE = "no_face", _("No face found")
+
+
+class FaceCheck(models.Model):
+    """The diploma photo compared with the admission photo (PRODUCT.md decision 9)."""
+
+    record = models.ForeignKey("records.StudentRecord", on_delete=models.CASCADE, related_name="face_checks")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="face_checks")
+    admission_sha256 = models.CharField(max_length=64)
+    distance = models.FloatField(null=True, blank=True)
+    result = models.CharField(max_length=10, choices=FaceResult.choices)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "admission_sha256"], name="one_face_check_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}/{self.photo_id} {self.result}"

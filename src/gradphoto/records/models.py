@@ -80,6 +80,9 @@ class StudentRecord(models.Model):
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
     )
+    # 录取照片 from the admission file (imported beside the 学籍 file), for face comparison.
+    admission_photo = models.CharField(max_length=200, blank=True)
+    admission_photo_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

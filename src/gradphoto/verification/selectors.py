@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from gradphoto.accounts.models import User
 from gradphoto.common import clock
+from gradphoto.common.conf import rule
 from gradphoto.organisations.models import Organisation
 from gradphoto.photos.models import LinkState, Photo
 from gradphoto.records.models import RecordStatus, StudentRecord
@@ -120,7 +120,7 @@ def _card(record: StudentRecord, photo: Photo | None, conclusion: Conclusion | N
         if school.collection_on:
             card.collection_agency = school.collection_agency
             card.expected_upload_on = school.collection_on + dt.timedelta(
-                days=settings.GRADPHOTO["UPLOAD_DELAY_DAYS_XINHUA"]
+                days=rule("UPLOAD_DELAY_DAYS_XINHUA")
             )
     elif conclusion is None:
         card.case = Case.AWAITING_VERDICT

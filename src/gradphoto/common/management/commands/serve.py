@@ -1,8 +1,10 @@
-"""`gradphoto serve`: gunicorn on 127.0.0.1 with static files collected (PRODUCT.md)."""
+"""`gradphoto serve`: gunicorn on 127.0.0.1 plus one background worker (PRODUCT.md "Command line")."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 from typing import Any
 
@@ -12,21 +14,20 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Serve the application with gunicorn."
+    help = "Serve the application with gunicorn and run a background worker beside it."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--host", default=os.environ.get("GRADPHOTO_BIND_HOST", "127.0.0.1"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--no-worker", action="store_true", help="do not start a background worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         bind = f"{options['host']}:{options['port']}"
-        self.stdout.write(f"Serving on http://{bind}/  (Ctrl+C stops)")
-        self.stdout.flush()
         env = dict(os.environ, GRADPHOTO_HOME=str(settings.HOME))
-        argv = [
+        web = [
             sys.executable,
             "-m",
             "gunicorn",
@@ -37,7 +38,26 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--threads",
             "4",
+            "--timeout",
+            "120",
             "--access-logfile",
             "-",
         ]
-        os.execve(sys.executable, argv, env)  # noqa: S606 - replace this process with gunicorn
+        children = [subprocess.Popen(web, env=env)]
+        if not options["no_worker"]:
+            children.append(subprocess.Popen([sys.executable, "-m", "gradphoto.cli", "worker"], env=env))
+        self.stdout.write(f"Serving on http://{bind}/  (Ctrl+C stops)")
+        self.stdout.flush()
+        try:
+            children[0].wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()

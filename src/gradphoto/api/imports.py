@@ -1,0 +1,107 @@
+"""Import endpoints: upload a file for the token's own organisation, follow the job, get the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from gradphoto.common.errors import NotFound
+from gradphoto.imports.access import get_job_for_user, jobs_visible_to
+from gradphoto.imports.models import ImportJob, ImportKind
+from gradphoto.imports.report import report_xlsx
+from gradphoto.imports.services import job_create
+
+from .common import ErrorOut, user_of
+
+router = Router(tags=["imports"])
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    filename: str
+    status: str
+    done: int
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    summary: dict[str, Any]
+    errors: list[dict[str, Any]]
+    file_error: dict[str, Any] | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+def job_out(job: ImportJob) -> JobOut:
+    counts = {k: int(job.summary.get(k, 0)) for k in ("created", "updated", "unchanged", "rejected")}
+    return JobOut(
+        id=job.pk,
+        kind=job.kind,
+        filename=job.filename,
+        status=job.status,
+        done=job.done,
+        total=job.total,
+        summary=job.summary,
+        errors=job.errors,
+        file_error=job.file_error or None,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        **counts,
+    )
+
+
+def _create(request: HttpRequest, kind: str, file: UploadedFile, extra: UploadedFile | None) -> JobOut:
+    user = user_of(request)
+    job = job_create(
+        kind=kind,
+        organisation=user.organisation,
+        user=user,  # type: ignore[arg-type]
+        filename=file.name or "upload",
+        data=file.read(),
+        extra=extra.read() if extra else None,
+    )
+    job.refresh_from_db()
+    return job_out(job)
+
+
+@router.post("/records", response={202: JobOut, 400: ErrorOut, 403: ErrorOut})
+def import_records(
+    request: HttpRequest, file: File[UploadedFile], admission_photos: File[UploadedFile] | None = None
+) -> tuple[int, JobOut]:
+    return 202, _create(request, ImportKind.RECORDS, file, admission_photos)
+
+
+@router.post("/photos", response={202: JobOut, 400: ErrorOut, 403: ErrorOut})
+def import_photos(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, JobOut]:
+    return 202, _create(request, ImportKind.PHOTOS, file, None)
+
+
+@router.get("", response=list[JobOut])
+def list_jobs(request: HttpRequest) -> list[JobOut]:
+    return [job_out(job) for job in jobs_visible_to(user_of(request))[:100]]
+
+
+@router.get("/{job_id}", response={200: JobOut, 404: ErrorOut})
+def get_job(request: HttpRequest, job_id: int) -> JobOut:
+    job = get_job_for_user(user_of(request), job_id)
+    if job is None:
+        raise NotFound("No such import.")
+    return job_out(job)
+
+
+@router.get("/{job_id}/report.xlsx", response={404: ErrorOut})
+def get_report(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_job_for_user(user_of(request), job_id)
+    if job is None:
+        raise NotFound("No such import.")
+    response = HttpResponse(
+        report_xlsx(job), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.xlsx"'
+    return response

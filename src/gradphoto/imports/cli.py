@@ -1,0 +1,103 @@
+"""What the import commands share: run a job in this process and print the PRODUCT.md summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from gradphoto.common.errors import DomainError
+from gradphoto.organisations.models import Organisation
+
+from .models import JobStatus
+from .services import job_create, job_run
+
+EXIT_UNUSABLE = 2
+
+
+def summary_of(job: Any) -> dict[str, Any]:
+    """Counts at the top level (and under "counts"), then the row errors (PRODUCT.md "--json")."""
+    summary = dict(job.summary)
+    counts = {k: int(summary.pop(k, 0)) for k in ("created", "updated", "unchanged", "rejected")}
+    return {
+        **counts,
+        "counts": counts,
+        "errors": job.errors,
+        "file_error": job.file_error or None,
+        "job": job.pk,
+        "status": job.status,
+        **summary,
+    }
+
+
+def run_import_command(
+    command: BaseCommand,
+    *,
+    kind: str,
+    path: str,
+    org_code: str,
+    org_kind: str,
+    as_json: bool,
+    extra: str | None = None,
+) -> None:
+    organisation = Organisation.objects.filter(code=org_code, kind=org_kind).first()
+    if organisation is None:
+        _unusable(command, as_json, "unknown_organisation", f"找不到代码为 {org_code} 的机构")
+    file = Path(path)
+    if not file.is_file():
+        _unusable(command, as_json, "no_file", f"文件不存在：{path}")
+    extra_bytes = Path(extra).read_bytes() if extra else None
+    try:
+        job = job_create(
+            kind=kind,
+            organisation=organisation,
+            user=None,
+            filename=file.name,
+            data=file.read_bytes(),
+            extra=extra_bytes,
+            enqueue=False,
+        )
+    except DomainError as error:
+        _unusable(command, as_json, error.code, error.message)
+    job = job_run(job.pk)
+    summary = summary_of(job)
+    if as_json:
+        command.stdout.write(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        _human(command, summary)
+    if job.status == JobStatus.REJECTED:
+        command.stderr.write(f"文件无法使用：{job.file_error['message']} ({job.file_error['code']})")
+        sys.exit(EXIT_UNUSABLE)
+
+
+def _unusable(command: BaseCommand, as_json: bool, code: str, message: str) -> None:
+    if as_json:
+        command.stdout.write(
+            json.dumps(
+                {
+                    "created": 0,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "rejected": 0,
+                    "errors": [],
+                    "file_error": {"code": code, "message": message},
+                },
+                ensure_ascii=False,
+            )
+        )
+    command.stderr.write(f"文件无法使用：{message} ({code})")
+    sys.exit(EXIT_UNUSABLE)
+
+
+def _human(command: BaseCommand, summary: dict[str, Any]) -> None:
+    c = summary["counts"]
+    command.stdout.write(
+        f"新增 {c['created']}，更新 {c['updated']}，未变 {c['unchanged']}，拒绝 {c['rejected']}"
+    )
+    for error in summary["errors"][:200]:
+        command.stdout.write(f"  第 {error['row']} 行 {error['field']} [{error['code']}] {error['message']}")
+    if len(summary["errors"]) > 200:
+        command.stdout.write(f"  …… 共 {len(summary['errors'])} 条错误")

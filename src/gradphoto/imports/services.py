@@ -1,0 +1,153 @@
+"""Import jobs: create (store the file, enqueue after commit), claim, run, report (ISSUE 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gradphoto.accounts.models import Role, User
+from gradphoto.audit.services import audit_record
+from gradphoto.common import clock
+from gradphoto.common.errors import DomainError, NotAllowed
+from gradphoto.common.images import store_content_addressed
+from gradphoto.organisations.models import Organisation, OrgKind
+
+from .models import TRANSITIONS, ImportJob, ImportKind, JobStatus
+
+log = logging.getLogger(__name__)
+MAX_UPLOAD_BYTES = 2 * 1024**3
+# A job whose worker stopped sending heartbeats this long ago is taken over by the next worker.
+STALE_AFTER = dt.timedelta(minutes=5)
+
+KIND_ROLE: dict[str, str] = {
+    ImportKind.RECORDS: Role.UNIVERSITY_STAFF,
+    ImportKind.PHOTOS: Role.COLLECTOR_STAFF,
+}
+KIND_ORG: dict[str, str] = {ImportKind.RECORDS: OrgKind.SCHOOL, ImportKind.PHOTOS: OrgKind.AGENCY}
+
+
+def ensure_can_import(user: User | None, kind: str, organisation: Organisation) -> None:
+    """Staff import only for their own organisation; the command line (user None) for any."""
+    if organisation.kind != KIND_ORG[kind]:
+        raise NotAllowed(_("This organisation cannot import this kind of file."), code="wrong_organisation")
+    if user is None:
+        return
+    if user.role != KIND_ROLE[kind] or user.organisation_id != organisation.pk:
+        raise NotAllowed(_("You can import only for your own organisation."), code="not_your_organisation")
+
+
+def job_create(
+    *,
+    kind: str,
+    organisation: Organisation | None,
+    user: User | None,
+    filename: str,
+    data: bytes,
+    extra: bytes | None = None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Store the upload content-addressed and queue the job once the row is committed."""
+    if organisation is None:
+        raise NotAllowed(_("You can import only for your own organisation."), code="not_your_organisation")
+    ensure_can_import(user, kind, organisation)
+    if not data:
+        raise DomainError(_("The file is empty."), code="empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DomainError(_("The file is too large."), code="too_large")
+    name, digest = store_content_addressed(data, folder=f"imports/{kind}", extension="bin")
+    extra_name = store_content_addressed(extra, folder=f"imports/{kind}", extension="bin")[0] if extra else ""
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            organisation=organisation,
+            created_by=user,
+            filename=filename[:255],
+            file=name,
+            sha256=digest,
+            extra_file=extra_name,
+            created_at=clock.now(),
+        )
+        audit_record(
+            actor=user,
+            action="import.created",
+            obj=job,
+            after={"kind": kind, "filename": filename, "sha256": digest},
+        )
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from .tasks import run_import
+
+    run_import.enqueue(job_id)
+
+
+def _move(job: ImportJob, to: str, **fields: Any) -> bool:
+    """Claim a transition with a conditional update: two workers never run one job."""
+    allowed = [s for s, targets in TRANSITIONS.items() if to in targets]
+    query = ImportJob.objects.filter(pk=job.pk, status=job.status, status__in=allowed)
+    if job.status == JobStatus.RUNNING and to == JobStatus.RUNNING:
+        query = query.filter(heartbeat_at__lt=clock.now() - STALE_AFTER)
+    claimed = query.update(status=to, **fields) == 1
+    if claimed:
+        job.status = to
+        for key, value in fields.items():
+            setattr(job, key, value)
+    return claimed
+
+
+def job_run(job_id: int) -> ImportJob:
+    """Run a queued, failed or abandoned job to the end; safe to call again after a crash."""
+    from gradphoto.photos.importer import import_photos
+    from gradphoto.records.importer import import_records
+
+    job = ImportJob.objects.select_related("organisation").get(pk=job_id)
+    now = clock.now()
+    if not _move(job, JobStatus.RUNNING, started_at=now, heartbeat_at=now):
+        return job
+    runner: Callable[..., dict[str, Any]] = (
+        import_records if job.kind == ImportKind.RECORDS else import_photos
+    )
+    try:
+        summary = runner(job=job, progress=lambda done, total: job_progress(job, done, total))
+    except DomainError as error:  # the file as a whole is unusable
+        job.refresh_from_db()
+        _move(
+            job,
+            JobStatus.REJECTED,
+            finished_at=clock.now(),
+            file_error={"code": error.code, "message": error.message},
+        )
+        return job
+    except Exception:
+        log.exception("import job %s failed", job.pk)
+        job.refresh_from_db()
+        _move(job, JobStatus.FAILED, finished_at=clock.now())
+        raise
+    job.refresh_from_db()
+    _move(
+        job,
+        JobStatus.DONE,
+        finished_at=clock.now(),
+        summary=summary["counts"] | summary.get("extra", {}),
+        errors=summary["errors"],
+    )
+    with transaction.atomic():
+        audit_record(actor=job.created_by, action="import.done", obj=job, after=summary["counts"])
+    return job
+
+
+def job_progress(job: ImportJob, done: int, total: int) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(done=done, total=total, heartbeat_at=clock.now())
+
+
+def job_file(job: ImportJob, *, extra: bool = False) -> Any:
+    return default_storage.open(job.extra_file if extra else job.file, "rb")

@@ -1,0 +1,95 @@
+"""Upload pages and endpoints: the right role of the right organisation only; reports as XLSX."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from gradphoto.accounts.tokens import api_token_issue
+from gradphoto.common.testing import make_record, make_staff, make_student
+from gradphoto.imports.models import ImportJob, JobStatus
+from gradphoto.imports.testing import record_row, records_csv
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("imports:list")
+
+
+@pytest.fixture
+def csv_file(personas):
+    good, bad = make_record(personas.school), make_record(personas.school)
+    rows = [record_row(good), record_row(bad, SFZH="123")]
+    good.delete()
+    bad.delete()
+    return records_csv(rows)
+
+
+def test_university_staff_upload_a_file_and_read_the_report(client, personas, csv_file, run_on_commit):
+    client.force_login(personas.alice)
+    with run_on_commit(execute=True):
+        response = client.post(LIST, {"file": SimpleUploadedFile("xueji.csv", csv_file)})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("imports:detail", args=[job.pk])
+    assert job.status == JobStatus.DONE and job.created_by == personas.alice
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-status="done"' in page and "id_format" in page
+    report = client.get(reverse("imports:report", args=[job.pk]))
+    book = load_workbook(io.BytesIO(report.content))
+    assert [c.value for c in book["errors"][2]][2] == "id_format"
+
+
+def test_other_roles_cannot_open_the_upload_page(client, personas):
+    for user in (personas.carol, personas.dave, make_student(make_record(personas.school))):
+        client.force_login(user)
+        assert client.get(LIST).status_code == 403
+
+
+def test_another_organisations_job_is_404(client, personas, csv_file):
+    client.force_login(personas.alice)
+    client.post(LIST, {"file": SimpleUploadedFile("xueji.csv", csv_file)})
+    job = ImportJob.objects.get()
+    for user in (personas.bob, personas.erin):
+        client.force_login(user)
+        assert client.get(reverse("imports:detail", args=[job.pk])).status_code == 404
+        assert client.get(reverse("imports:report", args=[job.pk])).status_code == 404
+    client.force_login(personas.frank)
+    assert client.get(reverse("imports:detail", args=[job.pk])).status_code == 200
+
+
+def test_the_api_imports_for_the_tokens_organisation_only(client, personas, csv_file, run_on_commit):
+    token = api_token_issue(user=personas.alice)
+    with run_on_commit(execute=True):
+        response = client.post(
+            "/api/v1/imports/records",
+            {"file": SimpleUploadedFile("x.csv", csv_file)},
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+    assert response.status_code == 202
+    body = client.get(f"/api/v1/imports/{response.json()['id']}", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert body["status"] == "done" and body["created"] == 1 and body["rejected"] == 1
+    job_url = f"/api/v1/imports/{body['id']}"
+    assert client.get(job_url, HTTP_AUTHORIZATION=f"Bearer {token}").json()["id"] == body["id"]
+    for user in (personas.bob, personas.erin, make_staff("collector_staff", personas.other_agency, "ola")):
+        other = api_token_issue(user=user)
+        assert client.get(job_url, HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 404
+
+
+def test_the_api_refuses_the_wrong_role(client, personas, csv_file):
+    for user in (personas.erin, personas.carol, personas.frank):
+        token = api_token_issue(user=user)
+        response = client.post(
+            "/api/v1/imports/records",
+            {"file": SimpleUploadedFile("x.csv", csv_file)},
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        assert response.status_code == 403, user
+    assert not ImportJob.objects.exists()
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run the job queued after commit, as the worker would (tests use the immediate backend)."""
+    return django_capture_on_commit_callbacks

@@ -1,0 +1,129 @@
+"""学籍 imports through the command line: row errors, idempotent upsert, audit, relinking, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from gradphoto.audit.models import AuditEvent
+from gradphoto.common.testing import make_photo, make_record, make_student
+from gradphoto.imports.testing import record_row, records_csv, records_xlsx
+from gradphoto.photos.models import LinkState
+from gradphoto.records.models import RecordStatus, StudentRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def run(tmp_path, data: bytes, school: str = "10001", name: str = "xueji.csv") -> tuple[int, dict]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_records", str(path), school=school, json=True, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    return code, json.loads(out.getvalue())
+
+
+def template_rows(personas, count: int = 3) -> list[dict[str, str]]:
+    """Rows for new students, taken from records built and then deleted (valid IDs and dates)."""
+    rows = []
+    for _ in range(count):
+        record = make_record(personas.school)
+        rows.append(record_row(record))
+        record.delete()
+    return rows
+
+
+def test_it_creates_records_and_reports_bad_rows_with_codes(tmp_path, personas):
+    rows = template_rows(personas)
+    rows[2]["SFZH"] = rows[2]["SFZH"][:-1] + ("0" if rows[2]["SFZH"][-1] != "0" else "1")
+    code, summary = run(tmp_path, records_csv(rows))
+    assert code == 0
+    assert (summary["created"], summary["updated"], summary["unchanged"], summary["rejected"]) == (2, 0, 0, 1)
+    assert summary["errors"] == [
+        {"row": 4, "field": "SFZH", "code": "id_checksum", "message": summary["errors"][0]["message"]}
+    ]
+    assert "校验" in summary["errors"][0]["message"]
+    assert StudentRecord.objects.filter(school=personas.school).count() == 2
+
+
+def test_the_same_file_twice_changes_nothing_the_second_time(tmp_path, personas):
+    data = records_csv(template_rows(personas))
+    run(tmp_path, data)
+    audits = AuditEvent.objects.count()
+    _code, summary = run(tmp_path, data)
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 0, 3)
+    new_events = AuditEvent.objects.order_by("id")[audits:]
+    assert {e.action for e in new_events} <= {"import.created", "import.done"}
+
+
+def test_key_field_changes_are_audited_with_before_and_after(tmp_path, personas):
+    rows = template_rows(personas, 1)
+    run(tmp_path, records_csv(rows))
+    rows[0]["ZYMC"] = "经济学"
+    _code, summary = run(tmp_path, records_csv(rows))
+    assert summary["updated"] == 1
+    event = AuditEvent.objects.get(action="record.updated")
+    assert event.before == {"major": "法学"} and event.after["major"] == "经济学"
+    assert event.after["key_fields_changed"] == "major"
+
+
+def test_gb18030_and_code_headers_and_xlsx_are_read(tmp_path, personas):
+    rows = template_rows(personas, 2)
+    assert run(tmp_path, records_csv(rows[:1], encoding="gb18030", labels=False))[1]["created"] == 1
+    assert run(tmp_path, records_xlsx(rows[1:]), name="xueji.xlsx")[1]["created"] == 1
+
+
+def test_numbers_damaged_by_excel_are_rejected_never_repaired(tmp_path, personas):
+    rows = template_rows(personas, 3)
+    rows[0]["SFZH"] = "1.10105E+17"
+    rows[1]["SFZH"] = rows[1]["SFZH"][:15] + "000"
+    xlsx_row = dict(rows[2], SFZH=int(rows[2]["SFZH"][:17]))
+    _, summary = run(tmp_path, records_csv(rows[:2]))
+    assert {e["code"] for e in summary["errors"]} <= {"id_scientific", "id_excel_truncated", "id_checksum"}
+    assert summary["rejected"] == 2 and summary["created"] == 0
+    _, summary = run(tmp_path, records_xlsx([xlsx_row]), name="x.xlsx")
+    assert summary["errors"][0]["code"] == "numeric_cell"
+
+
+def test_a_graduated_record_is_never_changed_by_an_import(tmp_path, personas):
+    record = make_record(personas.school, status=RecordStatus.GRADUATED)
+    _, summary = run(tmp_path, records_csv([record_row(record, ZYMC="经济学")]))
+    record.refresh_from_db()
+    assert record.major == "法学" and summary["errors"][0]["code"] == "graduated_locked"
+
+
+def test_a_missing_required_column_rejects_the_whole_file_with_exit_2(tmp_path, personas):
+    data = "院校代码,学号,姓名\n10001,1,张三\n".encode()
+    code, summary = run(tmp_path, data)
+    assert code == 2 and summary["file_error"]["code"] == "missing_columns"
+    assert not StudentRecord.objects.exists()
+
+
+def test_rows_for_another_school_are_rejected(tmp_path, personas):
+    rows = template_rows(personas, 1)
+    rows[0]["YXDM"] = "10003"
+    _, summary = run(tmp_path, records_csv(rows))
+    assert summary["errors"][0]["code"] == "school_mismatch"
+
+
+def test_a_corrected_name_links_the_waiting_account_and_its_photo(tmp_path, personas):
+    record = make_record(personas.school, name="李鸣")
+    student = make_student(None, real_name="李明", id_number=record.id_number)
+    photo = make_photo(record, personas.agency, name="李明")
+    assert photo.link_state == LinkState.UNLINKED
+    _, summary = run(tmp_path, records_csv([record_row(record, XM="李明")]))
+    record.refresh_from_db()
+    photo.refresh_from_db()
+    assert summary["updated"] == 1 and record.account == student
+    assert photo.link_state == LinkState.LINKED and photo.record == record
+
+
+def test_an_unknown_school_is_exit_2(tmp_path, personas):
+    code, summary = run(tmp_path, records_csv(template_rows(personas, 1)), school="99999")
+    assert code == 2 and summary["file_error"]["code"] == "unknown_organisation"

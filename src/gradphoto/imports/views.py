@@ -1,0 +1,69 @@
+"""Staff upload pages: a file in, a job with progress, a report page and its XLSX."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from gradphoto.accounts.models import Role
+from gradphoto.common.access import role_required
+from gradphoto.common.errors import DomainError
+from gradphoto.common.typing import AuthedRequest
+
+from .access import IMPORT_ROLES, get_job_for_user, jobs_visible_to
+from .forms import PhotosUploadForm, RecordsUploadForm
+from .models import ImportKind
+from .report import report_xlsx
+from .services import job_create
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@role_required(*IMPORT_ROLES)
+@require_http_methods(["GET", "POST"])
+def imports(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    kinds: dict[str, str] = {
+        Role.UNIVERSITY_STAFF: ImportKind.RECORDS,
+        Role.COLLECTOR_STAFF: ImportKind.PHOTOS,
+    }
+    kind = kinds.get(user.role)
+    form_class = RecordsUploadForm if kind == ImportKind.RECORDS else PhotosUploadForm
+    form = form_class(request.POST or None, request.FILES or None) if kind else None
+    if form is not None and kind and request.method == "POST" and form.is_valid():
+        extra = form.cleaned_data.get("admission_photos")
+        try:
+            job = job_create(
+                kind=kind,
+                organisation=user.organisation,
+                user=user,  # type: ignore[arg-type]
+                filename=form.cleaned_data["file"].name,
+                data=form.cleaned_data["file"].read(),
+                extra=extra.read() if extra else None,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            return redirect("imports:detail", job.pk)
+    jobs = jobs_visible_to(user)[:50]
+    return render(request, "imports/list.html", {"form": form, "kind": kind, "jobs": jobs})
+
+
+@role_required(*IMPORT_ROLES)
+def detail(request: AuthedRequest, job_id: int) -> HttpResponse:
+    job = get_job_for_user(request.user, job_id)
+    if job is None:
+        raise Http404
+    return render(request, "imports/detail.html", {"job": job, "errors": job.errors[:500]})
+
+
+@role_required(*IMPORT_ROLES)
+def report(request: AuthedRequest, job_id: int) -> HttpResponse:
+    job = get_job_for_user(request.user, job_id)
+    if job is None:
+        raise Http404
+    response = HttpResponse(report_xlsx(job), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.xlsx"'
+    return response

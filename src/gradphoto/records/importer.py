@@ -1,0 +1,231 @@
+"""Importing 学籍: validate every row, then upsert in one transaction (nothing half-written)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from typing import Any
+
+from django.db import transaction
+
+from gradphoto.accounts.models import AccountState, Role, User
+from gradphoto.audit.models import AuditEvent
+from gradphoto.common import clock
+from gradphoto.common.tabular import RowError, read_table
+from gradphoto.imports.models import ImportJob
+from gradphoto.linking.services import photos_link_pending
+from gradphoto.organisations.models import Organisation, OrgKind
+
+from .models import RecordStatus, StudentRecord
+from .rows import RECORD_COLUMNS, RecordRow, validate_record_rows
+
+# Fields an import may set, and the key fields whose change is a legal matter (DOMAIN.md §5.2).
+FIELDS = (
+    "exam_no",
+    "name",
+    "sex",
+    "birth_date",
+    "id_type",
+    "id_number",
+    "ethnicity",
+    "major",
+    "level",
+    "study_mode",
+    "length_years",
+    "enrolled_on",
+    "expected_graduation_on",
+    "status",
+    "status_label",
+    "learning_centre_id",
+)
+KEY_FIELDS = {"name", "sex", "birth_date", "id_number", "major", "level", "study_mode", "length_years"}
+CHUNK = 500
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _values(row: RecordRow, centre_ids: dict[str, int]) -> dict[str, Any]:
+    values = {k: v for k, v in asdict(row).items() if k in FIELDS}
+    values["learning_centre_id"] = centre_ids.get(row.centre_code) if row.centre_code else None
+    return values
+
+
+def _centres(rows: list[RecordRow], errors: list[RowError]) -> tuple[list[RecordRow], dict[str, int]]:
+    codes = {r.centre_code for r in rows if r.centre_code}
+    known = dict(
+        Organisation.objects.filter(kind=OrgKind.LEARNING_CENTRE, code__in=codes).values_list("code", "pk")
+    )
+    kept = []
+    for row in rows:
+        if row.centre_code and row.centre_code not in known:
+            errors.append(
+                RowError(row.row, "XXZXDM", "unknown_centre", f"学习中心代码 {row.centre_code} 不存在")
+            )
+        else:
+            kept.append(row)
+    return kept, known
+
+
+def import_records(*, job: ImportJob, progress: Callable[[int, int], None]) -> dict[str, Any]:
+    """The 学籍 file of one school: row errors reported, valid rows upserted, links refreshed."""
+    from gradphoto.imports.services import job_file
+
+    school = job.organisation
+    with job_file(job) as handle:
+        table = read_table(handle.read(), job.filename, RECORD_COLUMNS)
+    rows, errors = validate_record_rows(table, school_code=school.code, today=clock.today())
+    rows, centre_ids = _centres(rows, errors)
+    progress(0, len(table.rows))
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    with transaction.atomic():
+        changed_ids = _upsert(job, school, rows, centre_ids, errors, counts, progress, len(table.rows))
+    counts["rejected"] = len({e.row for e in errors})
+    relinked = _relink(changed_ids, job.created_by)
+    photos = photos_link_pending(school_ids=[school.pk], actor=job.created_by)
+    admission = _admission_photos(job, school)
+    extra = {
+        "unknown_columns": table.unknown_columns,
+        "accounts_relinked": relinked,
+        "photos_linked": photos.get("linked", 0),
+        **admission,
+    }
+    return {
+        "counts": counts,
+        "errors": [asdict(e) for e in sorted(errors, key=lambda e: e.row)],
+        "extra": extra,
+    }
+
+
+def _upsert(
+    job: ImportJob,
+    school: Organisation,
+    rows: list[RecordRow],
+    centre_ids: dict[str, int],
+    errors: list[RowError],
+    counts: dict[str, int],
+    progress: Callable[[int, int], None],
+    total: int,
+) -> list[int]:
+    """Create or update every valid row; graduated records never change (DOMAIN BR-A8)."""
+    now, actor = clock.now(), job.created_by
+    role = getattr(actor, "role", "") if actor else "system"
+    changed: list[int] = []
+    done = 0
+    for chunk in _chunks(rows):
+        existing = {
+            r.student_no: r
+            for r in StudentRecord.objects.select_for_update().filter(
+                school=school, student_no__in=[row.student_no for row in chunk]
+            )
+        }
+        new, audits = [], []
+        for row in chunk:
+            values = _values(row, centre_ids)
+            record = existing.get(row.student_no)
+            if record is None:
+                new.append(
+                    StudentRecord(
+                        school=school,
+                        student_no=row.student_no,
+                        collection_uid=secrets.token_hex(8),
+                        **values,
+                    )
+                )
+                continue
+            diff = {k: (getattr(record, k), v) for k, v in values.items() if getattr(record, k) != v}
+            if not diff:
+                counts["unchanged"] += 1
+            elif record.status == RecordStatus.GRADUATED:
+                errors.append(
+                    RowError(
+                        row.row,
+                        "XH",
+                        "graduated_locked",
+                        "该学生已毕业，学籍信息不能通过导入修改，请走勘误流程",
+                    )
+                )
+            else:
+                StudentRecord.objects.filter(pk=record.pk).update(updated_at=now, **values)
+                counts["updated"] += 1
+                changed.append(record.pk)
+                audits.append(_audit(now, actor, role, "record.updated", record.pk, diff))
+        created = StudentRecord.objects.bulk_create(new, batch_size=CHUNK)
+        counts["created"] += len(created)
+        ids = (
+            list(
+                StudentRecord.objects.filter(
+                    school=school, student_no__in=[r.student_no for r in new]
+                ).values_list("pk", flat=True)
+            )
+            if new
+            else []
+        )
+        changed.extend(ids)
+        audits.extend(_audit(now, actor, role, "record.created", pk, {}) for pk in ids)
+        AuditEvent.objects.bulk_create(audits, batch_size=CHUNK)
+        done += len(chunk)
+        progress(done, total)
+    return changed
+
+
+def _audit(
+    now: Any, actor: Any, role: str, action: str, pk: int, diff: dict[str, tuple[Any, Any]]
+) -> AuditEvent:
+    before = {k: str(old) for k, (old, _new) in diff.items()}
+    after = {k: str(new) for k, (_old, new) in diff.items()}
+    if diff and KEY_FIELDS & diff.keys():
+        after["key_fields_changed"] = ",".join(sorted(KEY_FIELDS & diff.keys()))
+    return AuditEvent(
+        at=now,
+        actor=actor,
+        actor_role=role,
+        action=action,
+        object_type="records.studentrecord",
+        object_id=str(pk),
+        before=before,
+        after=after,
+    )
+
+
+@transaction.atomic
+def _relink(record_ids: list[int], actor: Any) -> int:
+    """Give changed records the live account with their exact (name, ID), in bulk (DOMAIN BR-B9)."""
+    changed = 0
+    for chunk in _chunks(record_ids):
+        records = list(StudentRecord.objects.select_for_update().filter(pk__in=chunk))
+        accounts = {
+            (u.real_name, u.id_number): u.pk
+            for u in User.objects.filter(
+                role=Role.STUDENT,
+                account_state=AccountState.ACTIVE,
+                id_number__in={r.id_number for r in records},
+            )
+        }
+        for record in records:
+            account_id = accounts.get((record.name, record.id_number))
+            if record.account_id != account_id:
+                StudentRecord.objects.filter(pk=record.pk).update(account_id=account_id)
+                AuditEvent.objects.create(
+                    at=clock.now(),
+                    actor=actor,
+                    actor_role=getattr(actor, "role", "system"),
+                    action="record.account_relinked",
+                    object_type="records.studentrecord",
+                    object_id=str(record.pk),
+                    before={"account": record.account_id},
+                    after={"account": account_id},
+                )
+                changed += 1
+    return changed
+
+
+def _admission_photos(job: ImportJob, school: Organisation) -> dict[str, Any]:
+    if not job.extra_file:
+        return {}
+    from .admission import import_admission_photos
+
+    return import_admission_photos(job=job, school=school)
