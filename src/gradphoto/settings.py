@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "gradphoto.linking",
     "gradphoto.verification",
     "gradphoto.imports",
+    "gradphoto.corrections",
+    "gradphoto.notifications",
     "gradphoto.demo",
 ]
 
@@ -224,6 +226,11 @@ EMAIL_HOST_USER = os.environ.get("GRADPHOTO_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("GRADPHOTO_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("GRADPHOTO_SMTP_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("GRADPHOTO_FROM_EMAIL", "gradphoto <no-reply@gradphoto.localhost>")
+# SMS: a JSON line per message under HOME/sms unless a gateway backend is chosen (notifications/README.md).
+GRADPHOTO_SMS_BACKEND = os.environ.get(
+    "GRADPHOTO_SMS_BACKEND", "gradphoto.notifications.backends.FileSmsBackend"
+)
+GRADPHOTO_SMS_GATEWAY_URL = os.environ.get("GRADPHOTO_SMS_GATEWAY_URL", "")
 
 TASKS = {
     "default": {
@@ -249,6 +256,9 @@ GRADPHOTO: dict[str, Any] = {
     ),
     # Processes that check photos during an import (decode, standard, faces); 0 = one per core.
     "IMPORT_PROCESSES": int(os.environ.get("GRADPHOTO_IMPORT_PROCESSES", "0")),
+    # Outbox: attempts before a message is given up; days before a school's deadline to remind.
+    "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("GRADPHOTO_NOTIFY_MAX_ATTEMPTS", "6")),
+    "REMINDER_DAYS": int(os.environ.get("GRADPHOTO_REMINDER_DAYS", "7")),
 }
 
 LOGGING = {

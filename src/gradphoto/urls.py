@@ -11,6 +11,7 @@ urlpatterns = [
     path("records/", include("gradphoto.records.urls")),
     path("photos/", include("gradphoto.photos.urls")),
     path("imports/", include("gradphoto.imports.urls")),
+    path("corrections/", include("gradphoto.corrections.urls")),
     path("", include("gradphoto.verification.urls")),
     path("api/v1/", include("gradphoto.api.urls")),
 ]

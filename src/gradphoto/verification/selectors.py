@@ -53,6 +53,8 @@ class RecordCard:
     study: StudyRule | None = None
     expected_upload_on: dt.date | None = None
     collection_agency: Organisation | None = None
+    forms: list = field(default_factory=list)  # applications the student may report (corrections.rules)
+    applications: list = field(default_factory=list)  # open applications for this record
 
     @property
     def office(self) -> str:

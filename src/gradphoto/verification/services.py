@@ -146,3 +146,29 @@ def conclusion_delete(*, staff: User, conclusion_id: int, reason: str) -> Conclu
         after={"deleted": True, "reason": reason.strip()},
     )
     return conclusion
+
+
+def conclusions_close(*, record: StudentRecord, actor: User, reason: str) -> int:
+    """Soft-delete the live verdicts of a record when an approved application changes its photo."""
+    now, closed = clock.now(), 0
+    for conclusion in Conclusion.objects.select_for_update().filter(record=record, deleted_at=None):
+        conclusion.deleted_at, conclusion.deleted_by, conclusion.delete_reason = now, actor, reason
+        conclusion.save(update_fields=["deleted_at", "deleted_by", "delete_reason"])
+        ConclusionEvent.objects.create(
+            conclusion=conclusion,
+            kind=EventKind.DELETED,
+            actor=actor,
+            from_verdict=conclusion.verdict,
+            from_reason=conclusion.wrong_reason,
+            note=reason,
+            at=now,
+        )
+        audit_record(
+            actor=actor,
+            action="conclusion.deleted",
+            obj=conclusion,
+            before=_snapshot(conclusion),
+            after={"deleted": True, "reason": reason},
+        )
+        closed += 1
+    return closed

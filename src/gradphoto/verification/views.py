@@ -23,15 +23,21 @@ from .services import conclusion_submit
 @role_required(Role.STUDENT)
 @person_checked
 def records(request: AuthedRequest) -> HttpResponse:
+    from gradphoto.corrections.models import OPEN_STATES, Application
+    from gradphoto.corrections.rules import applicable_forms
+
     cards = record_cards_for_student(request.user)
+    open_apps: dict[int, list[Application]] = {}
+    for app in Application.objects.filter(record__account=request.user, state__in=OPEN_STATES):
+        open_apps.setdefault(app.record_id, []).append(app)
+    for card in cards:
+        card.applications = open_apps.get(card.record.pk, [])
+        open_types = {a.form_type for a in card.applications}
+        card.forms = [f for f in applicable_forms(card) if f.form_type not in open_types]
     return render(
         request,
         "verification/records.html",
-        {
-            "cards": cards,
-            "Case": Case,
-            "masked_id": idnumber.mask(request.user.id_number),
-        },
+        {"cards": cards, "Case": Case, "masked_id": idnumber.mask(request.user.id_number)},
     )
 
 
