@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "gradphoto.verification",
     "gradphoto.imports",
     "gradphoto.corrections",
+    "gradphoto.reports",
     "gradphoto.notifications",
     "gradphoto.demo",
 ]

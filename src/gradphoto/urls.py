@@ -12,6 +12,7 @@ urlpatterns = [
     path("photos/", include("gradphoto.photos.urls")),
     path("imports/", include("gradphoto.imports.urls")),
     path("corrections/", include("gradphoto.corrections.urls")),
+    path("reports/", include("gradphoto.reports.urls")),
     path("", include("gradphoto.verification.urls")),
     path("api/v1/", include("gradphoto.api.urls")),
 ]

@@ -13,6 +13,7 @@ from gradphoto.verification.services import VerdictLocked, conclusion_submit
 
 from .auth import TokenAuth
 from .common import ErrorOut, user_of
+from .corrections import router as corrections_router
 from .imports import router as imports_router
 from .schemas import Me, RecordOut, VerdictIn
 
@@ -85,5 +86,6 @@ def verdict(request: HttpRequest, record_id: int, body: VerdictIn) -> RecordOut:
 
 
 api.add_router("/imports", imports_router)
+api.add_router("/applications", corrections_router)
 
 urlpatterns = [path("", api.urls)]

@@ -348,7 +348,7 @@ def form_context(application: Application) -> dict[str, Any]:
         "erratum_rows": _erratum_rows(application),
         "reason": application.reason,
         "reason_label": "修改原因" if paper == "B" else "申请原因",
-        "fee": fee if fee > 0 else None,
+        "fee": f"{fee:.2f}" if fee > 0 else None,
         "has_new_photo": bool(application.new_photo),
     }
 

@@ -110,7 +110,3 @@ def sms_home(settings: Any, tmp_path: Any) -> Any:
     settings.HOME = tmp_path
     settings.GRADPHOTO_SMS_BACKEND = "gradphoto.notifications.backends.FileSmsBackend"
     return tmp_path / "sms"
-
-
-def sms_lines(folder: Any) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in sorted(folder.glob("*.jsonl")) for line in path.read_text().splitlines()]

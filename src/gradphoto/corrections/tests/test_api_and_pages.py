@@ -1,0 +1,105 @@
+"""Applications over HTTP: pages and API refuse other roles and organisations; the student's report button."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from gradphoto.accounts.tokens import api_token_issue
+from gradphoto.common.testing import make_photo, make_record, make_staff, make_student
+from gradphoto.corrections.models import Application, AppState
+from gradphoto.verification.services import conclusion_submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(personas):
+    records = [make_record(personas.school, learning_centre=personas.centre) for _ in range(2)]
+    students = []
+    for record in records:
+        make_photo(record, personas.agency)
+        student = make_student(record)
+        conclusion_submit(student=student, record_id=record.pk, verdict="wrong", wrong_reason="swapped")
+        students.append(student)
+    return records, students
+
+
+def bearer(user) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=user)}"}
+
+
+def test_the_student_reports_from_xueji_and_sees_the_application(client, pair):
+    (record, _), (student, _) = pair
+    client.force_login(student)
+    page = client.get(reverse("verification:records")).content.decode()
+    assert 'data-form="a_swap"' in page
+    response = client.post(reverse("corrections:report"), {"record": record.pk, "form_type": "a_swap"})
+    app = Application.objects.get()
+    assert response["Location"] == reverse("corrections:detail", args=[app.pk])
+    page = client.get(reverse("verification:records")).content.decode()
+    assert f'data-application="{app.pk}"' in page and 'data-form="a_swap"' not in page
+
+
+def test_the_whole_flow_over_the_api(client, personas, pair):
+    (first, second), (student, _) = pair
+    created = client.post(
+        "/api/v1/applications",
+        {"record_id": first.pk, "form_type": "a_swap"},
+        content_type="application/json",
+        **bearer(student),
+    )
+    assert created.status_code == 201
+    url = f"/api/v1/applications/{created.json()['id']}"
+    assert (
+        client.post(
+            f"{url}/file",
+            {"counterpart_student_no": second.student_no},
+            content_type="application/json",
+            **bearer(personas.carol),
+        ).json()["state"]
+        == "submitted"
+    )
+    assert (
+        client.post(
+            f"{url}/approve", {}, content_type="application/json", **bearer(personas.alice)
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(f"{url}/forward", {}, content_type="application/json", **bearer(personas.dave)).json()[
+            "state"
+        ]
+        == "forwarded"
+    )
+    body = client.post(f"{url}/approve", {}, content_type="application/json", **bearer(personas.alice)).json()
+    assert body["state"] == AppState.APPLIED and [h["to"] for h in body["history"]][-1] == "applied"
+
+
+def test_other_organisations_get_404_on_pages_and_api(client, personas, pair):
+    (first, _), (student, other_student) = pair
+    client.force_login(student)
+    client.post(reverse("corrections:report"), {"record": first.pk, "form_type": "a_swap"})
+    app = Application.objects.get()
+    outsiders = [
+        personas.bob,
+        personas.erin,
+        other_student,
+        make_staff("centre_staff", personas.other_centre, "olga"),
+    ]
+    for user in outsiders:
+        client.force_login(user)
+        assert client.get(reverse("corrections:detail", args=[app.pk])).status_code in (403, 404)
+        assert client.get(reverse("corrections:pdf", args=[app.pk])).status_code in (403, 404)
+        assert client.get(f"/api/v1/applications/{app.pk}", **bearer(user)).status_code == 404
+        assert app.pk not in [a["id"] for a in client.get("/api/v1/applications", **bearer(user)).json()]
+
+
+def test_worklists_mask_id_numbers(client, personas, pair):
+    (first, _), (student, _) = pair
+    client.force_login(student)
+    client.post(reverse("corrections:report"), {"record": first.pk, "form_type": "a_swap"})
+    for user in (personas.carol, personas.dave, personas.alice):
+        client.force_login(user)
+        html = client.get(reverse("corrections:worklist")).content.decode()
+        assert first.name in html and first.id_number not in html
