@@ -46,6 +46,8 @@ TITLES: dict[str, str] = {
     FormType.RECOLLECTION: "重新采集申请表",
     FormType.STATUS_ERRATUM: "学籍信息勘误申请表",
 }
+# 申请类型 of the forms without choices.
+KIND_LABELS: dict[str, str] = {FormType.RECOLLECTION: "重新采集", FormType.STATUS_ERRATUM: "学籍信息勘误"}
 # The ticked 申请类型 of Form A and 修改类型 of Form B.
 CASE_CHOICES: dict[str, list[tuple[str, str]]] = {
     "A": [
@@ -326,9 +328,7 @@ def form_context(application: Application) -> dict[str, Any]:
         "title": TITLES.get(kind, "申请表"),
         "paper_form": paper,
         "kind": kind,
-        "kind_label": {FormType.RECOLLECTION: "重新采集", FormType.STATUS_ERRATUM: "学籍信息勘误"}.get(
-            kind, ""
-        ),
+        "kind_label": KIND_LABELS.get(kind, ""),
         "choices": [(label, value == kind) for value, label in CASE_CHOICES.get(paper, [])],
         "number": application_number(application),
         "created_at": application.created_at,

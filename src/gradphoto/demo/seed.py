@@ -41,6 +41,7 @@ class Demo:
     orgs: dict[str, Organisation] = field(default_factory=dict)
     serial: int = 0
     photo_index: int = 0
+    staff: dict[str, User] = field(default_factory=dict)
 
     def next_photo(self) -> bytes:
         data = self.photos[self.photo_index % len(self.photos)]
@@ -223,6 +224,7 @@ def _staff(demo: Demo, role: str, username: str, org: str) -> User:
         real_name=username,
         account_state=AccountState.ACTIVE,
     )
+    demo.staff[username] = user
     demo.accounts.append(
         {
             "role": role,
@@ -404,4 +406,7 @@ def seed(seed_value: int = 2026, photo_count: int = 160) -> list[dict[str, Any]]
     seed_cases(demo)
     seed_staff(demo)
     seed_bulk(demo)
+    from .applications import seed_applications
+
+    seed_applications(demo)
     return demo.accounts

@@ -61,7 +61,7 @@ class HttpSmsBackend:
     """POSTs {"mobile", "text"} as JSON to GRADPHOTO_SMS_GATEWAY_URL; anything but 2xx is an error."""
 
     def __init__(self, url: str | None = None, timeout: float = GATEWAY_TIMEOUT_SECONDS) -> None:
-        self.url = url or getattr(settings, "GRADPHOTO_SMS_GATEWAY_URL", "")
+        self.url: str = url or getattr(settings, "GRADPHOTO_SMS_GATEWAY_URL", "") or ""
         if not self.url.startswith(("http://", "https://")):
             raise ImproperlyConfigured("GRADPHOTO_SMS_GATEWAY_URL must be an http(s) URL.")
         self.timeout = timeout

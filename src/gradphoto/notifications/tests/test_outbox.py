@@ -40,10 +40,13 @@ def test_it_queues_an_email_and_an_sms_and_sends_them_after_commit(
 
 def test_it_sends_nothing_when_the_change_rolls_back(django_capture_on_commit_callbacks):
     student = make_student()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            notify(user=student, kind="application.decided", subject="申请已处理", body="正文", sms="短信")
-            raise RuntimeError("the decision failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notify(user=student, kind="application.decided", subject="申请已处理", body="正文", sms="短信")
+        raise RuntimeError("the decision failed")
     assert callbacks == []
     assert not Message.objects.exists()
     assert mail.outbox == []
