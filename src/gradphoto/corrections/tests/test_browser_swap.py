@@ -1,4 +1,4 @@
-"""In Chromium: a swapped pair is reported, filed, forwarded, approved; both students verify their own photos."""
+"""In Chromium: a swapped pair is reported, filed, forwarded, approved; both verify their own photos."""
 
 from __future__ import annotations
 
