@@ -75,7 +75,7 @@ def _delete_verdict(app: Application, staff: User) -> str:
 
 
 def _fix_identity(app: Application, staff: User) -> str:
-    photo = Photo.objects.select_for_update().filter(pk=app.photo_id).first()
+    photo = Photo.objects.select_for_update().filter(pk=app.photo_id).first() if app.photo_id else None
     if photo is None:
         raise Conflict(_("The application names no photo."), code="photo_required")
     record = app.record

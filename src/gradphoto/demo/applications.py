@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gradphoto.corrections import services
 from gradphoto.corrections.models import FormType
@@ -25,7 +25,7 @@ def seed_applications(demo: Demo) -> None:
     from .seed import SCU, _photo, _record
 
     centre, service, school = demo.staff["lc-cd-staff"], demo.staff["aopeng-staff"], demo.staff["scu-staff"]
-    fields = dict(
+    fields: dict[str, Any] = dict(
         enrolled=dt.date(2024, 3, 1),
         level="专升本",
         mode="业余",

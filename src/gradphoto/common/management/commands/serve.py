@@ -45,7 +45,10 @@ class Command(BaseCommand):
         ]
         children = [subprocess.Popen(web, env=env)]
         if not options["no_worker"]:
-            children.append(subprocess.Popen([sys.executable, "-m", "gradphoto.cli", "worker"], env=env))
+            cli = [sys.executable, "-m", "gradphoto.cli"]
+            children.append(subprocess.Popen([*cli, "worker"], env=env))
+            # Retries of e-mail and SMS that failed at first (notifications/README.md).
+            children.append(subprocess.Popen([*cli, "send-notifications", "--loop"], env=env))
         self.stdout.write(f"Serving on http://{bind}/  (Ctrl+C stops)")
         self.stdout.flush()
         try:
