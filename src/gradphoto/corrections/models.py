@@ -118,6 +118,20 @@ class ApplicationEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.application_id} {self.from_state}→{self.to_state}"
 
+    @property
+    def from_label(self) -> str:
+        return str(AppState(self.from_state).label) if self.from_state in AppState.values else "—"
+
+    @property
+    def to_label(self) -> str:
+        return str(AppState(self.to_state).label) if self.to_state in AppState.values else self.to_state
+
+    @property
+    def role_label(self) -> str:
+        from gradphoto.accounts.models import Role
+
+        return str(Role(self.actor_role).label) if self.actor_role in Role.values else self.actor_role
+
 
 class AttachmentKind(models.TextChoices):
     SIGNED_FORM = "signed_form", _("Signed and stamped form (scan)")

@@ -5,12 +5,17 @@ The models ship in the ``face_recognition_models`` wheel; its folder is found wi
 needed. Each model loads once per process. Same-person distances on the demo faces are 0.33–0.44 and
 different people 0.65–1.01, so a photo passes below 0.5, fails above 0.6 and is left for a person in
 between.
+
+The photo standard searches in two ways (standard.py): ``find_faces_half_then_full`` looks everywhere, and
+``faces_in_rows`` looks only in a band of rows with ``zone_detector``, the same five HOG filters limited to
+the pyramid levels a compliant face needs.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import io
+import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +26,13 @@ import numpy as np
 from PIL import Image, ImageOps
 
 MAX_PIXELS = 40_000_000  # an ID or admission photo is well under 1 MP; refuse bombs before decoding
+DETECT_SCALE = 2  # standard photos are searched at half size; a compliant face is ≥ 90 px wide there
+# Pyramid levels 0–4 (scale 1 to 0.48): HOG boxes of about 75–200 px, faces up to ≈ 400 px wide at full
+# size, beyond the largest compliant face (300 px); larger faces cannot fit beside one in the zone.
+ZONE_LEVELS = 5
+# dlib's scan_fhog_pyramid header: versions, feature extractor, cell size 8, padding, 80×80 window, then
+# max_pyramid_levels (index 8) and the smallest layer, 64×64.
+_HEADER = (2, 1, 0, 0, 8, 0, 80, 80, None, 64, 64)
 PASSED, UNCERTAIN, FAILED, NO_FACE = "passed", "uncertain", "failed", "no_face"
 
 
@@ -58,6 +70,78 @@ def load_models() -> tuple[Any, Any]:
 def find_faces(rgb: np.ndarray, *, upsample: int = 0) -> list[Any]:
     """Face boxes (``dlib.rectangle``) in an RGB uint8 array; no upsampling unless asked for."""
     return list(detector()(np.ascontiguousarray(rgb), upsample))
+
+
+def _read_int(data: bytes, pos: int) -> tuple[int, int]:
+    """dlib's integer encoding: a byte with the length (0x80 set if negative), then little-endian bytes."""
+    size = data[pos] & 0x0F
+    value = int.from_bytes(data[pos + 1 : pos + 1 + size], "little")
+    return (-value if data[pos] & 0x80 else value), pos + 1 + size
+
+
+def with_max_levels(serialised: bytes, levels: int) -> bytes:
+    """A saved fhog detector with its max_pyramid_levels replaced; ValueError on an unknown layout."""
+    starts, pos = [], 0
+    for expected in _HEADER:
+        starts.append(pos)
+        value, pos = _read_int(serialised, pos)
+        if expected is not None and value != expected:
+            raise ValueError(f"unexpected detector header value {value} at offset {starts[-1]}")
+    starts.append(pos)
+    body = levels.to_bytes(max(1, (levels.bit_length() + 7) // 8), "little")
+    return serialised[: starts[8]] + bytes([len(body)]) + body + serialised[starts[9] :]
+
+
+@lru_cache(maxsize=1)
+def zone_detector() -> Any:
+    """The frontal face detector (all five HOG filters, same threshold) scanning ZONE_LEVELS levels."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "detector.svm"
+        detector().save(str(path))
+        path.write_bytes(with_max_levels(path.read_bytes(), ZONE_LEVELS))
+        return dlib.fhog_object_detector(str(path))
+
+
+def faces_in_rows(image: np.ndarray, top: int, bottom: int) -> list[Any]:
+    """Boxes ``zone_detector`` finds in rows top..bottom of ``image``, in the coordinates of ``image``."""
+    found = zone_detector()(np.ascontiguousarray(image[top:bottom]), 0)
+    return [dlib.rectangle(b.left(), b.top() + top, b.right(), b.bottom() + top) for b in found]
+
+
+def find_faces_half_then_full(rgb: Image.Image, pixels: np.ndarray) -> list[Any]:
+    """Faces anywhere on the half-size image, boxes scaled back; the full size only when that finds none.
+
+    HOG's window is 80 px, so a face under ~170 px wide is only found at full size: that costs the extra
+    detection only for photos that are rejected anyway, and gives them the precise reason.
+    """
+    half = np.asarray(rgb.reduce(DETECT_SCALE))
+    boxes = [
+        dlib.rectangle(*(DETECT_SCALE * v for v in (b.left(), b.top(), b.right(), b.bottom())))
+        for b in find_faces(half)
+    ]
+    return boxes or find_faces(pixels)
+
+
+def hair_top(pixels: np.ndarray, background: tuple[int, int, int], tolerance: int, rows: int = 32) -> int:
+    """First row whose central band (middle third of the columns) departs from ``background``.
+
+    Departure is the largest channel of the band's mean absolute difference, compared with ``tolerance``;
+    rows are looked at in blocks of ``rows`` from the top; the height if no row departs.
+    """
+    height, width = pixels.shape[:2]
+    target = np.array(background, dtype=np.int16)
+    for start in range(0, height, rows):
+        band = pixels[start : start + rows, width // 3 : 2 * width // 3].astype(np.int16)
+        departure = np.abs(band - target).mean(axis=1).max(axis=1)
+        found = np.flatnonzero(departure > tolerance)
+        if found.size:
+            return start + int(found[0])
+    return int(height)
+
+
+def eyes_and_width(points: np.ndarray) -> tuple[float, float]:
+    """Eye line (mean y of landmarks 36–47) and face width (landmark 16 x − landmark 0 x)."""
+    return float(points[36:48, 1].mean()), float(points[16, 0] - points[0, 0])
 
 
 def _shape(rgb: np.ndarray, box: Any) -> Any:

@@ -49,11 +49,13 @@ class Command(BaseCommand):
             children.append(subprocess.Popen([*cli, "worker"], env=env))
             # Retries of e-mail and SMS that failed at first (notifications/README.md).
             children.append(subprocess.Popen([*cli, "send-notifications", "--loop"], env=env))
+        # A SIGTERM (service manager, timeout) must stop the children too, not leave them orphaned.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         self.stdout.write(f"Serving on http://{bind}/  (Ctrl+C stops)")
         self.stdout.flush()
         try:
             children[0].wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):
             pass
         finally:
             for child in children:
