@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GraduationConfig(AppConfig):
+    name = "gradphoto.graduation"
+    label = "graduation"
