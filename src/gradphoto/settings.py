@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "gradphoto.imports",
     "gradphoto.corrections",
     "gradphoto.reports",
+    "gradphoto.graduation",
     "gradphoto.notifications",
     "gradphoto.demo",
 ]
@@ -260,6 +261,11 @@ GRADPHOTO: dict[str, Any] = {
     # Outbox: attempts before a message is given up; days before a school's deadline to remind.
     "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("GRADPHOTO_NOTIFY_MAX_ATTEMPTS", "6")),
     "REMINDER_DAYS": int(os.environ.get("GRADPHOTO_REMINDER_DAYS", "7")),
+    # 没照片,找找看 (PRODUCT.md decision 7): searches per student per Shanghai day, the delay before a claim
+    # takes effect, and how long a search's thumbnails stay visible to its student.
+    "PHOTO_SEARCHES_PER_DAY": int(os.environ.get("GRADPHOTO_PHOTO_SEARCHES_PER_DAY", "5")),
+    "CLAIM_DELAY_HOURS": int(os.environ.get("GRADPHOTO_CLAIM_DELAY_HOURS", "24")),
+    "PHOTO_SEARCH_TTL_MINUTES": int(os.environ.get("GRADPHOTO_PHOTO_SEARCH_TTL_MINUTES", "30")),
 }
 
 LOGGING = {

@@ -13,6 +13,8 @@ urlpatterns = [
     path("imports/", include("gradphoto.imports.urls")),
     path("corrections/", include("gradphoto.corrections.urls")),
     path("reports/", include("gradphoto.reports.urls")),
+    path("linking/", include("gradphoto.linking.urls")),
     path("", include("gradphoto.verification.urls")),
+    path("", include("gradphoto.graduation.urls")),  # graduation/…, xueli/reports/…, xueli/verify/…
     path("api/v1/", include("gradphoto.api.urls")),
 ]

@@ -14,7 +14,10 @@ from gradphoto.verification.services import VerdictLocked, conclusion_submit
 from .auth import TokenAuth
 from .common import ErrorOut, user_of
 from .corrections import router as corrections_router
+from .graduation import router as graduation_router
+from .graduation import verify_router
 from .imports import router as imports_router
+from .linking import router as linking_router
 from .schemas import Me, RecordOut, VerdictIn
 
 api = NinjaAPI(title="gradphoto", version="1", auth=TokenAuth(), urls_namespace="api")
@@ -87,5 +90,8 @@ def verdict(request: HttpRequest, record_id: int, body: VerdictIn) -> RecordOut:
 
 api.add_router("/imports", imports_router)
 api.add_router("/applications", corrections_router)
+api.add_router("/linking", linking_router)
+api.add_router("/graduation", graduation_router)
+api.add_router("/verify", verify_router)
 
 urlpatterns = [path("", api.urls)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -127,6 +129,53 @@ def photo_link(*, photo: Photo, actor: Any = None) -> str:
         after={"record": record.pk, "link_state": photo.link_state},
     )
     return str(photo.link_state)
+
+
+def _records_by_rule(photos: list[Photo]) -> list[StudentRecord | None]:
+    """find_record_for_photo for many photos in two queries (exact equality, as in the database)."""
+    codes = {p.collection_code for p in photos if p.collection_code}
+    by_code = {r.collection_uid: r for r in StudentRecord.objects.filter(collection_uid__in=codes).order_by()}
+    identities: dict[tuple[int, str, str], list[StudentRecord]] = defaultdict(list)
+    candidates = StudentRecord.objects.filter(
+        school_id__in={p.school_id for p in photos},
+        id_number__in={p.id_number_collected for p in photos},
+    ).order_by()
+    for record in candidates:
+        identities[(record.school_id, record.name, record.id_number)].append(record)
+    found: list[StudentRecord | None] = []
+    for photo in photos:
+        same = identities.get((photo.school_id, photo.name_collected, photo.id_number_collected), [])
+        found.append(by_code.get(photo.collection_code) or (same[0] if len(same) == 1 else None))
+    return found
+
+
+def photos_link_new(*, photos: list[Photo], now: dt.datetime) -> None:
+    """Set the link of new, unsaved photos exactly as photo_link would, saving them one by one in order.
+
+    Must run inside the transaction that saves the photos: the records are locked (select_for_update, as
+    photo_link does) and a record already holding a linked photo, or taken by an earlier photo of the
+    list, makes the photo a duplicate. The caller writes the photo.linked / photo.duplicate audit rows.
+    """
+    records = _records_by_rule(photos)
+    ids = sorted({r.pk for r in records if r is not None})
+    list(StudentRecord.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    taken = set(
+        Photo.objects.filter(record_id__in=ids, link_state=LinkState.LINKED).values_list(
+            "record_id", flat=True
+        )
+    )
+    for photo, record in zip(photos, records, strict=True):
+        if record is None:
+            continue
+        photo.record = record
+        photo.link_state = LinkState.DUPLICATE if record.pk in taken else LinkState.LINKED
+        taken.add(record.pk)
+        photo.link_method = (
+            LinkMethod.COLLECTION_CODE
+            if photo.collection_code == record.collection_uid and photo.collection_code
+            else LinkMethod.IDENTITY
+        )
+        photo.linked_at = now
 
 
 def photos_link_pending(*, school_ids: Iterable[int] | None = None, actor: Any = None) -> dict[str, int]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict
 from multiprocessing import get_context
 from typing import Any
@@ -18,13 +19,18 @@ from gradphoto.common.tabular import RowError, read_table
 from gradphoto.imports.models import ImportJob
 from gradphoto.organisations.models import Organisation, OrgKind
 
+from . import faces
 from .archive import BatchArchive
 from .manifest import MANIFEST_COLUMNS, ManifestRow, validate_manifest_rows
 from .models import Photo
-from .services import photo_add
+from .services import StoredPhoto, photos_add_stored
 from .standard import CheckResult, PhotoProfile, check_photo
 
 INLINE_BELOW = 16  # small batches are checked in this process: starting a pool costs more
+TASK_PHOTOS = 2  # photos per task sent to a worker
+WINDOW = 4  # photos in flight per worker: enough to keep it busy, few enough to bound memory
+CHUNK = 16  # accepted photos stored per transaction (a killed run loses at most one chunk's rows)
+PROGRESS_EVERY = 64  # rows between progress updates
 
 
 def profile_for(agency: Organisation) -> PhotoProfile:
@@ -41,18 +47,42 @@ def profile_for(agency: Organisation) -> PhotoProfile:
     )
 
 
-def _check(args: tuple[bytes, PhotoProfile]) -> CheckResult:
-    return check_photo(*args)
+def _check_many(items: list[bytes], profile: PhotoProfile) -> list[CheckResult]:
+    return [check_photo(data, profile) for data in items]
 
 
-def _checked(items: list[tuple[ManifestRow, bytes]], profile: PhotoProfile) -> Iterator[CheckResult]:
-    """Check photos on every core, in manifest order (ISSUE 3: the import uses both cores)."""
+def _checked(
+    rows: list[ManifestRow], archive: BatchArchive, profile: PhotoProfile
+) -> Iterator[tuple[ManifestRow, CheckResult]]:
+    """Each row with its check, in manifest order; photos are read here and checked on every core.
+
+    A sliding window keeps every worker busy while this process stores the photos already checked, and
+    never holds more than WINDOW photos per worker in flight (ISSUE 3: the import uses both cores).
+    """
     processes = rule("IMPORT_PROCESSES") or os.cpu_count() or 1
-    if len(items) < INLINE_BELOW or processes == 1:
-        yield from (check_photo(data, profile) for _row, data in items)
+    if len(rows) < INLINE_BELOW or processes == 1:
+        yield from ((row, check_photo(archive.read(row.filename), profile)) for row in rows)
         return
+    faces.load_for_workers()  # forked workers share the models instead of loading them each
+    tasks = (rows[i : i + TASK_PHOTOS] for i in range(0, len(rows), TASK_PHOTOS))
+    window: deque[tuple[list[ManifestRow], Future[list[CheckResult]]]] = deque()
     with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("fork")) as pool:
-        yield from pool.map(_check, [(data, profile) for _row, data in items], chunksize=4)
+
+        def submit() -> None:
+            if (task := next(tasks, None)) is not None:
+                photos = [archive.read(row.filename) for row in task]
+                window.append((task, pool.submit(_check_many, photos, profile)))
+
+        for _ in range(processes * WINDOW // TASK_PHOTOS):
+            submit()
+        try:
+            while window:
+                task, future = window.popleft()
+                yield from zip(task, future.result(), strict=True)
+                submit()
+        finally:  # a failed import does not wait for photos nobody will store
+            for _task, future in window:
+                future.cancel()
 
 
 def _schools(
@@ -82,23 +112,20 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
         rows, schools = _schools(rows, errors)
         present = set(archive.photo_names())
         listed = {r.filename for r in rows}
-        rows = _missing_files(rows, present, errors)
-        done_already = set(
-            Photo.objects.filter(
-                agency=agency, collection_no__in=[r.collection_no for r in rows]
-            ).values_list("collection_no", flat=True)
-        )
-        counts["unchanged"] = len(done_already)
-        todo = [r for r in rows if r.collection_no not in done_already]
+        todo = _not_done(agency, _missing_files(rows, present, errors), counts)
         total = len(table.rows)
         progress(total - len(todo), total)
         profile = profile_for(agency)
-        for start in range(0, len(todo), 64):
-            chunk = todo[start : start + 64]
-            items = [(row, archive.read(row.filename)) for row in chunk]
-            for (row, _data), result in zip(items, _checked(items, profile), strict=True):
-                _store(job, agency, schools[row.school_code], row, result, errors, counts, links)
-            progress(total - len(todo) + start + len(chunk), total)
+        staged: list[StoredPhoto] = []
+        try:
+            for done, (row, result) in enumerate(_checked(todo, archive, profile), 1):
+                _store(job, agency, schools[row.school_code], row, result, errors, staged)
+                if len(staged) >= CHUNK:
+                    _flush(job, staged, counts, links)
+                if done % PROGRESS_EVERY == 0 or done == len(todo):
+                    progress(total - len(todo) + done, total)
+        finally:  # photos already stored keep their rows even when a later one fails
+            _flush(job, staged, counts, links)
     counts["rejected"] = len({e.row for e in errors})
     extra = {**links, "unlisted_files": sorted(present - listed), "unknown_columns": table.unknown_columns}
     _compare_faces_after_commit(job)
@@ -107,6 +134,16 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
         "errors": [asdict(e) for e in sorted(errors, key=lambda e: e.row)],
         "extra": extra,
     }
+
+
+def _not_done(agency: Organisation, rows: list[ManifestRow], counts: dict[str, int]) -> list[ManifestRow]:
+    """The rows whose collection number the agency has not stored yet; the others count as unchanged."""
+    numbers = [r.collection_no for r in rows]
+    done = set(
+        Photo.objects.filter(agency=agency, collection_no__in=numbers).values_list("collection_no", flat=True)
+    )
+    counts["unchanged"] = len(done)
+    return [r for r in rows if r.collection_no not in done]
 
 
 def _missing_files(rows: list[ManifestRow], present: set[str], errors: list[RowError]) -> list[ManifestRow]:
@@ -126,9 +163,9 @@ def _store(
     row: ManifestRow,
     result: CheckResult,
     errors: list[RowError],
-    counts: dict[str, int],
-    links: dict[str, int],
+    staged: list[StoredPhoto],
 ) -> None:
+    """A rejected row becomes its errors; an accepted photo is stored (files first) and staged for a row."""
     if not result.ok or result.clean_jpeg is None:
         errors.extend(RowError(row.row, "ZPWJ", r.code, r.message) for r in result.rejections)
         return
@@ -137,22 +174,35 @@ def _store(
         if result.thumbnail
         else ""
     )
-    photo = photo_add(
-        agency=agency,
-        school=school,
-        collection_no=row.collection_no,
-        name=row.name,
-        id_number=row.id_number,
-        collected_on=row.collected_on,
-        data=result.clean_jpeg,
-        student_no=row.student_no,
-        collection_code=row.collection_code,
-        actor=job.created_by,
-        thumbnail=thumbnail,
-        batch=job,
+    name, digest = store_content_addressed(result.clean_jpeg, folder="photos", extension="jpg")
+    staged.append(
+        StoredPhoto(
+            agency=agency,
+            school=school,
+            collection_no=row.collection_no,
+            name=row.name,
+            id_number=row.id_number,
+            collected_on=row.collected_on,
+            sha256=digest,
+            file=name,
+            size=len(result.clean_jpeg),
+            thumbnail=thumbnail,
+            student_no=row.student_no,
+            collection_code=row.collection_code,
+        )
     )
-    counts["created"] += 1
-    links[str(photo.link_state)] += 1
+
+
+def _flush(job: ImportJob, staged: list[StoredPhoto], counts: dict[str, int], links: dict[str, int]) -> None:
+    """The staged photos' rows in one transaction; a collection number stored meanwhile is unchanged."""
+    chunk, staged[:] = staged[:], []
+    if not chunk:
+        return
+    created = photos_add_stored(stored=chunk, actor=job.created_by, batch=job)
+    counts["created"] += len(created)
+    counts["unchanged"] += len(chunk) - len(created)
+    for photo in created:
+        links[str(photo.link_state)] += 1
 
 
 def _compare_faces_after_commit(job: ImportJob) -> None:

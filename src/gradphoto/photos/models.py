@@ -19,6 +19,8 @@ class LinkMethod(models.TextChoices):
     COLLECTION_CODE = "collection_code", _("Collection code")
     IDENTITY = "identity", _("School, name and ID number")
     CLAIM = "claim", _("Claimed by the student")
+    ENGINE = "engine", _("Linkage engine (certain match)")
+    REVIEW = "review", _("Suggestion confirmed by university staff")
     CORRECTION = "correction", _("Correction application")
 
 
@@ -48,6 +50,13 @@ class Photo(models.Model):
     link_method = models.CharField(max_length=20, choices=LinkMethod.choices, blank=True, default="")
     linked_at = models.DateTimeField(null=True, blank=True)
     uploaded_at = models.DateTimeField()
+    # Derived linkage keys of the collection identity (linking/README.md), filled in bulk by
+    # linking.engine.keys.keys_refresh; id_key is the typed ID normalised, never repaired.
+    key_version = models.PositiveSmallIntegerField(default=0)
+    id_key = models.CharField(max_length=20, blank=True, default="")
+    id_valid = models.BooleanField(default=False)
+    birth_key = models.CharField(max_length=8, blank=True, default="")
+    pinyin_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -65,6 +74,11 @@ class Photo(models.Model):
         indexes = [
             models.Index(fields=["school", "id_number_collected"]),
             models.Index(fields=["school", "link_state"]),
+            # 没照片,找找看 and the linkage tiers (LINKAGE.md §4): B-tree probes only.
+            models.Index(fields=["key_version"], name="photo_key_version"),
+            models.Index(fields=["school", "id_key"], name="photo_school_id_key"),
+            models.Index(fields=["school", "birth_key", "pinyin_key"], name="photo_school_birth_pinyin"),
+            models.Index(fields=["school", "pinyin_key"], name="photo_school_pinyin"),
         ]
 
     def __str__(self) -> str:

@@ -5,16 +5,16 @@ with one frontal face: hair top 50–110 px, eyes 200–300 px, face width 180�
 cheek. Cheap checks on the bytes and the header come first; a photo may carry several rejections. Untrusted
 input is handled per RELIABILITY.md §2.5: the pixel count is read from the SOF header before Pillow sees the
 file, only the JPEG decoder is allowed, truncated files raise, and the accepted file is rewritten without
-EXIF/APPn/COM segments (losslessly: the entropy-coded data is copied, never re-encoded).
+EXIF/APPn/COM segments (losslessly: the entropy-coded data is copied, never re-encoded). A quick path
+(ISSUE 3) accepts from the half-size decode what passes every rule with a margin; all else, and every
+rejection, comes from the exact full-size checks (faces.py says what each face search covers).
 """
 
 from __future__ import annotations
 
 import io
-import math
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -25,16 +25,10 @@ from gradphoto.photos import faces
 MAX_PIXELS = 40_000_000  # a canonical photo is 0.3 MP; larger headers are refused before decoding
 THUMBNAIL_SIZE = (120, 160)
 CORNER = 20  # side of the square background patches in the top corners, px
-HAIR_ROWS = 32  # hair top is searched in blocks of rows from the top; it is usually found in the third
+_CORNER_KEYS = {"左上": "corner_left", "右上": "corner_right"}
 # Quick path (ISSUE 3): the half-size image decides only this far (full-size px) inside each bound; its
 # measurements differ from full size by ≤ 5 (hair top), 1.3 (eye line), 9 (face width) on 400 portraits.
 QUICK_MARGIN = {"hair_top": 8, "eye_line": 4, "face_width": 12, "background": 4}
-# A face box spans at most 0.55 face widths above the eye line and 0.9 below it (0.46 and 0.78 measured).
-BOX_ABOVE_EYES, BOX_BELOW_EYES, HOG_CELL = 0.55, 0.9, 8
-# Head-and-shoulders envelope of a 480×640 photo: ellipse centred (240, 680), semi-axes 270×640. Outside
-# it (the top 40 rows, both sides above the shoulders at y ≈ 387) a compliant photo shows only background.
-ENVELOPE = (240 / 480, 680 / 640, 270 / 480, 640 / 640)
-BAND_SLACK = 0.002  # share of the pixels outside the envelope that may depart (JPEG ringing at an edge)
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _PROGRESSIVE = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RST0–7 carry no length
@@ -273,142 +267,89 @@ def _decode(image: Image.Image, result: CheckResult, profile: PhotoProfile) -> I
     return rgb
 
 
+def _corners(pixels: np.ndarray, result: CheckResult, profile: PhotoProfile) -> dict[str, float]:
+    """Each top corner's mean colour (patches of CORNER px at full size) into the measurements, and its
+    largest per-channel difference from the profile colour, by the corner's name."""
+    side, differences = CORNER * pixels.shape[1] // profile.width, {}
+    for name, patch in (("左上", pixels[:side, :side]), ("右上", pixels[:side, -side:])):
+        mean = patch.reshape(-1, 3).mean(axis=0)
+        result.measurements[_CORNER_KEYS[name]] = tuple(int(c) for c in np.rint(mean))
+        differences[name] = float(np.abs(mean - np.array(profile.background)).max())
+    return differences
+
+
 def _check_background(pixels: np.ndarray, result: CheckResult, profile: PhotoProfile) -> None:
     """Mean colour of each top-corner patch within the tolerance (per channel) of the profile colour."""
-    target = np.array(profile.background, dtype=np.float64)
-    corners = {"左上": pixels[:CORNER, :CORNER], "右上": pixels[:CORNER, -CORNER:]}
-    for name, patch in corners.items():
-        mean = patch.reshape(-1, 3).mean(axis=0)
-        colour = tuple(int(c) for c in np.rint(mean))
-        result.measurements["corner_left" if name == "左上" else "corner_right"] = colour
-        if np.abs(mean - target).max() > profile.background_tolerance:
+    for name, difference in _corners(pixels, result, profile).items():
+        if difference > profile.background_tolerance:
+            colour = result.measurements[_CORNER_KEYS[name]]
             wanted, actual = ("RGB({},{},{})".format(*c) for c in (profile.background, colour))
             result.reject("background", f"背景颜色应为 {wanted}，{name}角实际为 {actual}")
             return
 
 
-def _in(value: float, bounds: tuple[int, int]) -> bool:
+def _in(value: float, bounds: tuple[float, float]) -> bool:
     return bounds[0] <= value <= bounds[1]
 
 
 def _check_face(rgb: Image.Image, result: CheckResult, profile: PhotoProfile) -> None:
     """Exactly one frontal face; hair top, eye line (mean of landmarks 36–47), face width (16.x − 0.x)."""
-    pixels = np.asarray(rgb)
-    boxes = faces.find_faces_half_then_full(rgb, pixels)
-    result.measurements.update(faces=len(boxes), face_search="full")
-    if not boxes:
-        result.reject("no_face", "未检测到正面人脸")
+    count, values = faces.measure_everywhere(rgb, profile.background, profile.background_tolerance)
+    result.measurements.update(faces=count, face_search="full")
+    if count != 1:
+        wrong = f"照片中应只有一张人脸，检测到 {count} 张"
+        result.reject(*(("no_face", "未检测到正面人脸") if count == 0 else ("multiple_faces", wrong)))
         return
-    if len(boxes) > 1:
-        result.reject("multiple_faces", f"照片中应只有一张人脸，检测到 {len(boxes)} 张")
-        return
-    top = faces.hair_top(pixels, profile.background, profile.background_tolerance, HAIR_ROWS)
-    eye_y, width = faces.eyes_and_width(faces.landmarks(pixels, boxes[0]))
-    result.measurements.update(hair_top=top, eye_y=round(eye_y, 1), face_width=round(width, 1))
-    rules = (
-        ("hair_top", top, profile.hair_top, "头顶（发际）距照片上边缘"),
-        ("eye_line", round(eye_y, 1), profile.eye_line, "眼睛距照片上边缘"),
-        ("face_width", round(width, 1), profile.face_width, "脸部宽度"),
-    )
-    for code, value, (low, high), what in rules:
-        if not _in(value, (low, high)):
-            result.reject(code, f"{what}应为 {low}–{high} 像素，实际为 {value:g} 像素")
+    result.measurements.update(hair_top=values["hair_top"], eye_y=values["eye_line"])
+    result.measurements["face_width"] = values["face_width"]
+    for code, what in (("hair_top", "头顶（发际）"), ("eye_line", "眼睛"), ("face_width", "脸部宽度")):
+        low, high = getattr(profile, code)
+        if not _in(values[code], (low, high)):
+            where = "" if code == "face_width" else "距照片上边缘"
+            result.reject(code, f"{what}{where}应为 {low}–{high} 像素，实际为 {values[code]:g} 像素")
 
 
-@lru_cache(maxsize=4)
-def _outside_envelope(height: int, width: int) -> np.ndarray:
-    """Flat pixel indices outside the head-and-shoulders envelope (ENVELOPE) of a height×width image."""
-    cx, cy, ax, ay = ENVELOPE
-    y, x = np.mgrid[0:height, 0:width]
-    inside = ((x + 0.5 - cx * width) / (ax * width)) ** 2 + ((y + 0.5 - cy * height) / (ay * height)) ** 2
-    return np.flatnonzero(inside > 1)
+def quick_bounds(profile: PhotoProfile) -> dict[str, tuple[float, float]]:
+    """The bounds the quick path accepts within: the profile's, narrowed by QUICK_MARGIN."""
+    bounds = {c: getattr(profile, c) for c in ("hair_top", "eye_line", "face_width")}
+    return {c: (low + QUICK_MARGIN[c], high - QUICK_MARGIN[c]) for c, (low, high) in bounds.items()}
 
 
-def _quick_background(
-    pixels: np.ndarray, quarter: np.ndarray, result: CheckResult, profile: PhotoProfile
-) -> bool:
-    """Both corner patches well within tolerance, and only background outside the envelope.
-
-    The envelope is tested on the quarter-size image (4×4 blocks): a second person beside or above the
-    subject shows there, and the quick path then leaves the photo to the full search.
-    """
-    target, tolerance = np.array(profile.background), profile.background_tolerance
-    side = CORNER * pixels.shape[1] // profile.width
-    for key, patch in (("corner_left", pixels[:side, :side]), ("corner_right", pixels[:side, -side:])):
-        mean = patch.reshape(-1, 3).mean(axis=0)
-        result.measurements[key] = tuple(int(c) for c in np.rint(mean))
-        if np.abs(mean - target).max() > tolerance - QUICK_MARGIN["background"]:
-            return False
-    outside = quarter.reshape(-1, 3)[_outside_envelope(*quarter.shape[:2])].astype(np.int16)
-    departing = np.count_nonzero(np.abs(outside - target.astype(np.int16)).max(axis=1) > tolerance)
-    return bool(departing <= BAND_SLACK * len(outside))
-
-
-def _zone_rows(profile: PhotoProfile, scale: int) -> tuple[int, int]:
-    """Rows (of the 1/scale image) that hold the face box of every face the quick path may accept."""
-    eye_low, eye_high = (b / scale for b in _inner(profile.eye_line, "eye_line"))
-    widest = _inner(profile.face_width, "face_width")[1] / scale
-    top = math.floor(eye_low - BOX_ABOVE_EYES * widest) - HOG_CELL
-    return max(top, 0), math.ceil(eye_high + BOX_BELOW_EYES * widest) + HOG_CELL
-
-
-def _size(profile: PhotoProfile) -> tuple[int, int]:
-    return profile.width, profile.height
-
-
-def _inner(bounds: tuple[int, int], code: str) -> tuple[float, float]:
-    return bounds[0] + QUICK_MARGIN[code], bounds[1] - QUICK_MARGIN[code]
-
-
-def _quick_face(pixels: np.ndarray, result: CheckResult, profile: PhotoProfile) -> bool:
-    """One face in the zone rows, each measurement (scaled to full size) well inside its bound."""
-    scale = profile.width // pixels.shape[1]
-    top, bottom = _zone_rows(profile, scale)
-    boxes = faces.faces_in_rows(pixels, top, min(bottom, pixels.shape[0]))
-    if len(boxes) != 1:
+def _quick_ok(half: np.ndarray, quarter: np.ndarray, result: CheckResult, profile: PhotoProfile) -> bool:
+    """Corner colours well within tolerance, then faces.quick_look; its measurements go to ``result``."""
+    tolerance = profile.background_tolerance
+    if max(_corners(half, result, profile).values()) > tolerance - QUICK_MARGIN["background"]:
         return False
-    eye_y, width = faces.eyes_and_width(faces.landmarks(pixels, boxes[0]))
-    hair = scale * faces.hair_top(pixels, profile.background, profile.background_tolerance, HAIR_ROWS)
-    values = {"hair_top": hair, "eye_line": scale * eye_y + (scale - 1) / 2, "face_width": scale * width}
-    bounds = {"hair_top": profile.hair_top, "eye_line": profile.eye_line, "face_width": profile.face_width}
-    if not all(_in(values[code], _inner(bounds[code], code)) for code in values):  # type: ignore[arg-type]
+    scale = profile.width // half.shape[1]
+    values = faces.quick_look(half, quarter, profile.background, tolerance, quick_bounds(profile), scale)
+    if values is None:
         return False
-    result.measurements.update(
-        faces=1,
-        face_search="zone",
-        hair_top=hair,
-        eye_y=round(values["eye_line"], 1),
-        face_width=round(values["face_width"], 1),
-    )
+    result.measurements.update(faces=1, face_search="zone", hair_top=values["hair_top"])
+    result.measurements.update(eye_y=round(values["eye_line"], 1), face_width=round(values["face_width"], 1))
     return True
 
 
 def _quick(
     data: bytes, layout: _Layout, image: Image.Image, result: CheckResult, profile: PhotoProfile
 ) -> CheckResult | None:
-    """Accept from the half-size image JPEG ``draft`` decodes directly, or None: the exact path decides.
-
-    Only a photo that passes every rule with a margin is accepted here; every rejection (and its wording)
-    comes from the exact path, so both paths reject the same photos for the same reasons.
-    """
+    """Accept from the half-size image that JPEG ``draft`` decodes directly, or None: then the exact path
+    decides, and words every rejection, so both paths reject the same photos for the same reasons."""
+    half_size = (profile.width // 2, profile.height // 2)
     try:
-        image.draft("RGB", (profile.width // 2, profile.height // 2))
+        image.draft("RGB", half_size)
         image.load()
     except Exception:  # the exact path decodes again and names the failure
         return None
-    if image.mode != "RGB" or image.size != (profile.width // 2, profile.height // 2):
+    if (image.mode, image.size) != ("RGB", half_size):
         return None
-    quick = CheckResult(measurements=dict(result.measurements))
-    pixels, quarter = np.asarray(image), image.reduce(2)
-    if not _quick_background(pixels, np.asarray(quarter), quick, profile):
-        return None
-    if not _quick_face(pixels, quick, profile):
+    quick, quarter = CheckResult(measurements=dict(result.measurements)), image.reduce(2)
+    if not _quick_ok(np.asarray(image), np.asarray(quarter), quick, profile):
         return None
     _finish(data, layout, quarter, quick, profile)
     return quick if quick.ok else None
 
 
-def _thumbnail(rgb: Image.Image) -> bytes:
+def thumbnail(rgb: Image.Image) -> bytes:
     buffer = io.BytesIO()
     small = rgb if rgb.size == THUMBNAIL_SIZE else rgb.resize(THUMBNAIL_SIZE, Image.Resampling.BOX)
     small.save(buffer, "JPEG", quality=85)
@@ -426,7 +367,7 @@ def _finish(
             "file_too_small", f"去除元数据后文件大小为 {_kb(len(clean))}，应不小于 {_kb(profile.min_bytes)}"
         )
     if result.ok:
-        result.clean_jpeg, result.thumbnail = clean, _thumbnail(rgb)
+        result.clean_jpeg, result.thumbnail = clean, thumbnail(rgb)
 
 
 def check_photo(data: bytes, profile: PhotoProfile = PhotoProfile()) -> CheckResult:
@@ -442,9 +383,8 @@ def check_photo(data: bytes, profile: PhotoProfile = PhotoProfile()) -> CheckRes
     if not layout.complete:
         result.reject("truncated", "图像文件不完整（已被截断）")
         return result
-    if result.ok and profile.check_face and (image.mode, image.size) == ("RGB", _size(profile)):
-        quick = _quick(data, layout, image, result, profile)
-        if quick is not None:
+    if result.ok and profile.check_face and image.size == (profile.width, profile.height):
+        if (quick := _quick(data, layout, image, result, profile)) is not None:
             return quick
         image = _open(data, result) or image  # draft() changed the image: decode afresh at full size
     rgb = _decode(image, result, profile)

@@ -83,6 +83,12 @@ class StudentRecord(models.Model):
     # 录取照片 from the admission file (imported beside the 学籍 file), for face comparison.
     admission_photo = models.CharField(max_length=200, blank=True)
     admission_photo_sha256 = models.CharField(max_length=64, blank=True)
+    # Derived linkage keys (linking/README.md), filled in bulk by linking.engine.keys.keys_refresh; a row
+    # whose key_version is below the engine's is refreshed before it is searched. Never edited by hand.
+    key_version = models.PositiveSmallIntegerField(default=0)
+    id_key = models.CharField(max_length=20, blank=True, default="")
+    birth_key = models.CharField(max_length=8, blank=True, default="")
+    pinyin_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -90,7 +96,15 @@ class StudentRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["school", "student_no"], name="one_record_per_school_student_no")
         ]
-        indexes = [models.Index(fields=["id_number", "name"])]
+        indexes = [
+            models.Index(fields=["id_number", "name"]),
+            # The linkage tiers (LINKAGE.md §4): exact B-tree probes, identical on SQLite and PostgreSQL.
+            models.Index(fields=["key_version"], name="record_key_version"),
+            models.Index(fields=["id_key"], name="record_id_key"),
+            models.Index(fields=["birth_key", "pinyin_key"], name="record_birth_pinyin"),
+            models.Index(fields=["school", "pinyin_key"], name="record_school_pinyin"),
+            models.Index(fields=["school", "birth_key"], name="record_school_birth"),
+        ]
         ordering = ["school__code", "student_no"]
 
     def __str__(self) -> str:

@@ -34,10 +34,13 @@ def records(request: AuthedRequest) -> HttpResponse:
         card.applications = open_apps.get(card.record.pk, [])
         open_types = {a.form_type for a in card.applications}
         card.forms = [f for f in applicable_forms(card) if f.form_type not in open_types]
+    from gradphoto.linking.claims import pending_claims
+
+    claims = pending_claims([card.record for card in cards if card.case == Case.NO_PHOTO])
     return render(
         request,
         "verification/records.html",
-        {"cards": cards, "Case": Case, "masked_id": idnumber.mask(request.user.id_number)},
+        {"cards": cards, "Case": Case, "masked_id": idnumber.mask(request.user.id_number), "claims": claims},
     )
 
 
@@ -81,6 +84,19 @@ def verdict(request: AuthedRequest, record_id: int) -> HttpResponse:
 @person_checked
 @require_http_methods(["GET"])
 def diploma(request: AuthedRequest) -> HttpResponse:
-    """学历信息: graduated records with the photo registered with the diploma (case 二)."""
-    cards = [c for c in record_cards_for_student(request.user) if c.record.is_graduated]
-    return render(request, "verification/diploma.html", {"cards": cards})
+    """学历信息: the registered diplomas with their frozen photo and reports; older graduates as before."""
+    from gradphoto.graduation.forms import ReportForm
+    from gradphoto.graduation.selectors import diploma_cards_for_student
+
+    diplomas = diploma_cards_for_student(request.user)
+    registered = {card.diploma.record_id for card in diplomas}
+    legacy = [
+        c
+        for c in record_cards_for_student(request.user)
+        if c.record.is_graduated and c.record.pk not in registered
+    ]
+    return render(
+        request,
+        "verification/diploma.html",
+        {"diplomas": diplomas, "legacy": legacy, "report_form": ReportForm()},
+    )

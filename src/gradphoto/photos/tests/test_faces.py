@@ -87,3 +87,20 @@ def test_models_load_once_and_portrait_uses_them() -> None:
     assert faces.detector() is faces.detector() and faces.recognizer() is faces.recognizer()
     assert portrait.load_models() == (faces.detector(), faces.shape_predictor())
     assert (faces.models_dir() / "dlib_face_recognition_resnet_model_v1.dat").is_file()
+
+
+def test_the_zone_detector_is_the_same_detector_scanning_fewer_pyramid_levels(tmp_path) -> None:
+    path = tmp_path / "detector.svm"
+    faces.detector().save(str(path))
+    saved = path.read_bytes()
+    patched = faces.with_max_levels(saved, faces.ZONE_LEVELS)  # 1000 levels (2 bytes) become 5 (1 byte)
+    assert len(patched) == len(saved) - 1 and patched[-100_000:] == saved[-100_000:]
+    with pytest.raises(ValueError, match="unexpected detector header"):
+        faces.with_max_levels(saved[:8] + b"\x01\x07" + saved[10:], 5)  # a cell size of 7
+    assert faces.zone_detector() is faces.zone_detector() is not faces.detector()
+    half = np.asarray(Image.fromarray(pixels(photo("obama.jpg"))).reduce(2))
+    boxes = [(b.left(), b.top(), b.right(), b.bottom()) for b in faces.faces_in_rows(half, 0, 320)]
+    assert boxes == [(b.left(), b.top(), b.right(), b.bottom()) for b in faces.find_faces(half)]
+    moved = faces.faces_in_rows(half, 40, 300)[0]
+    # rows are given back in place (the crop shifts the pyramid's sampling by a pixel or two)
+    assert abs(moved.top() - boxes[0][1]) <= 4 and abs(moved.bottom() - boxes[0][3]) <= 4

@@ -1,0 +1,117 @@
+"""Linking over the API: the review queue and 没照片,找找看, through the same services as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from gradphoto.common.errors import NotAllowed
+from gradphoto.linking import claims, queue
+
+from .common import ErrorOut, user_of
+
+router = Router(tags=["linking"])
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class SuggestionOut(Schema):
+    id: int
+    photo_id: int
+    record_id: int
+    rank: int
+    score: float
+    reason: str
+    evidence: dict[str, str]
+
+
+class CandidateOut(Schema):
+    rank: int
+    name_masked: str
+    id_masked: str
+    thumbnail_url: str
+
+
+class SearchOut(Schema):
+    token: UUID
+    candidates: list[CandidateOut]
+    searches_left: int
+
+
+class ClaimOut(Schema):
+    id: int
+    record_id: int
+    state: str
+    effective_at: dt.datetime
+
+
+def _staff(request: HttpRequest) -> None:
+    try:
+        queue.ensure_queue_role(user_of(request))
+    except PermissionDenied as error:
+        raise NotAllowed("Only university staff and operators work the queue.", code="queue_roles") from error
+
+
+@router.get("/queue", response={200: list[SuggestionOut], **ERRORS})
+def list_queue(request: HttpRequest) -> list[SuggestionOut]:
+    _staff(request)
+    return [
+        SuggestionOut(
+            id=s.pk,
+            photo_id=s.photo_id,
+            record_id=s.record_id,
+            rank=s.rank,
+            score=s.score,
+            reason=s.reason,
+            evidence=s.evidence,
+        )
+        for item in queue.queue_items(user_of(request))
+        for s in item.suggestions
+    ]
+
+
+@router.post("/suggestions/{suggestion_id}/accept", response={200: dict, **ERRORS})
+def accept(request: HttpRequest, suggestion_id: int) -> dict[str, str]:
+    _staff(request)
+    return {"link_state": queue.suggestion_accept(staff=user_of(request), suggestion_id=suggestion_id)}
+
+
+@router.post("/suggestions/{suggestion_id}/reject", response={200: dict, **ERRORS})
+def reject(request: HttpRequest, suggestion_id: int) -> dict[str, str]:
+    _staff(request)
+    queue.suggestion_reject(staff=user_of(request), suggestion_id=suggestion_id)
+    return {"state": "rejected"}
+
+
+def _student(request: HttpRequest) -> None:
+    user = user_of(request)
+    if user.role != "student" or not user.person_checked:
+        raise NotAllowed("Only students who passed the real-person check search.", code="students_only")
+
+
+@router.post("/records/{record_id}/search", response={201: SearchOut, **ERRORS})
+def search(request: HttpRequest, record_id: int) -> Status:
+    _student(request)
+    found = claims.photo_search(student=user_of(request), record_id=record_id)
+    candidates = [
+        CandidateOut(
+            rank=c.rank,
+            name_masked=c.name_masked,
+            id_masked=c.id_masked,
+            thumbnail_url=f"/linking/searches/{found.token}/{c.rank}.jpg",
+        )
+        for c in found.candidates.all()
+    ]
+    left = claims.searches_left(user_of(request))
+    return Status(201, SearchOut(token=found.token, candidates=candidates, searches_left=left))
+
+
+@router.post("/searches/{token}/{rank}/claim", response={201: ClaimOut, **ERRORS})
+def claim(request: HttpRequest, token: UUID, rank: int) -> Status:
+    _student(request)
+    made = claims.photo_claim(student=user_of(request), token=str(token), rank=rank)
+    out = ClaimOut(id=made.pk, record_id=made.record_id, state=made.state, effective_at=made.effective_at)
+    return Status(201, out)

@@ -1,0 +1,58 @@
+"""Freezing the diploma photo: a copy of the bytes under its own content-addressed name, ``diplomas/…``.
+
+The copies run on a small thread pool while the registering transaction writes its rows: the threads
+only read and write files (no database), and file I/O releases the GIL. The name of a copy follows from
+the photo's sha256, so the diploma rows are written before the copies finish; a copy that fails (the
+source file is missing or its bytes no longer match the sha256) makes the caller roll the chunk back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from django.core.files.storage import default_storage
+
+from gradphoto.common.images import store_content_addressed
+from gradphoto.photos.models import Photo
+
+FOLDER = "diplomas"
+THREADS = 4
+
+
+def frozen_name(sha256: str) -> str:
+    """Where the copy of a photo lives (the naming of `store_content_addressed`)."""
+    return f"{FOLDER}/{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
+
+
+def _copy(photo_id: int, source: str, sha256: str) -> int | None:
+    """Copy one photo; the photo's id when the copy could not be made, else None."""
+    try:
+        with default_storage.open(source, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return photo_id
+    if hashlib.sha256(data).hexdigest() != sha256:
+        return photo_id
+    name, _digest = store_content_addressed(data, folder=FOLDER, extension="jpg")
+    return None if name == frozen_name(sha256) else photo_id
+
+
+class Freezer:
+    """Copies photos in the background; `failures()` waits and names the photos that could not be copied."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="freeze")
+        self._pending: list[Future[int | None]] = []
+
+    def start(self, photos: list[Photo]) -> None:
+        # Plain values go to the threads, never model instances.
+        self._pending = [self._pool.submit(_copy, p.pk, p.file, p.sha256) for p in photos]
+
+    def failures(self) -> set[int]:
+        failed = {f.result() for f in self._pending}
+        self._pending = []
+        return {pk for pk in failed if pk is not None}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)

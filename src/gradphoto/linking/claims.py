@@ -1,0 +1,230 @@
+"""没照片,找找看: a student finds and claims an unlinked photo (PRODUCT.md decision 7, RELIABILITY.md §6.4).
+
+Rules guarded here: only a REGISTERED record of the student's own, with no linked photo, of a school that
+is not excluded; candidates built only from that record (no free text), same school, at most 3, masked;
+a daily limit; every search and claim audited; the same answer for "nothing" and "not yours"; a claim
+links after CLAIM_DELAY_HOURS unless contested, which sends every claim on the photo to the university.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gradphoto.accounts.models import User
+from gradphoto.audit.services import audit_record
+from gradphoto.common import clock, idnumber
+from gradphoto.common.conf import rule
+from gradphoto.common.errors import Conflict, DomainError, NotAllowed, NotFound
+from gradphoto.photos.models import LinkMethod, LinkState, Photo
+from gradphoto.records.models import RecordStatus, StudentRecord
+
+from .attach import photo_attach
+from .engine.candidates import photos_near_record
+from .engine.keys import RECORD_FIELDS, keys_refresh, record_identity
+from .engine.scoring import score
+from .models import CLAIM_TRANSITIONS, ClaimEvent, ClaimState, PhotoClaim, PhotoSearch, SearchCandidate
+
+MAX_CANDIDATES = 3
+# Stricter than the staff queue: a student sees a face only on two agreeing parts of the identity.
+CLAIM_WEIGHT = 15.0
+OPEN_CLAIMS = (ClaimState.PENDING, ClaimState.CONFLICTED)
+
+
+class SearchLimitReached(DomainError):
+    code = "search_limit"
+
+
+def eligible_record(student: User, record_id: int) -> StudentRecord:
+    """The student's own REGISTERED record without a photo, school not excluded; else 404 (no oracle)."""
+    record = (
+        StudentRecord.objects.select_related("school")
+        .filter(pk=record_id, account=student, status=RecordStatus.REGISTERED, school__excluded=False)
+        .first()
+    )
+    if record is None or not student.person_checked:
+        raise NotFound(_("No such record."))
+    if Photo.objects.filter(record=record, link_state=LinkState.LINKED).exists():
+        raise NotFound(_("No such record."))
+    return record
+
+
+def searches_left(student: User) -> int:
+    """Searches the student may still run today (PHOTO_SEARCHES_PER_DAY per Shanghai day)."""
+    used = PhotoSearch.objects.filter(student=student, created_at__gte=clock.local_day_start()).count()
+    return max(rule("PHOTO_SEARCHES_PER_DAY") - used, 0)
+
+
+def _candidates(record: StudentRecord) -> list[tuple[Photo, float]]:
+    """Unlinked photos of the record's school close to the record, not claimed by anyone, best 3."""
+    keys_refresh(school_ids=[record.school_id])
+    values = StudentRecord.objects.filter(pk=record.pk).values_list(*RECORD_FIELDS).get()
+    ident = record_identity(values)
+    scored = [score(photo, ident) for photo in photos_near_record(ident, record.school_id)]
+    good = sorted((s for s in scored if s.weight >= CLAIM_WEIGHT), key=lambda s: (-s.weight, s.photo.pk))
+    claimed = set(
+        PhotoClaim.objects.filter(photo_id__in=[s.photo.pk for s in good], state__in=OPEN_CLAIMS)
+        .exclude(record=record)
+        .values_list("photo_id", flat=True)
+    )
+    best = [s for s in good if s.photo.pk not in claimed][:MAX_CANDIDATES]
+    photos = Photo.objects.in_bulk([s.photo.pk for s in best])
+    return [(photos[s.photo.pk], s.weight) for s in best]
+
+
+def photo_search(*, student: User, record_id: int) -> PhotoSearch:
+    """Run one search for the student's own record; the answer never depends on other people's data."""
+    record = eligible_record(student, record_id)
+    if searches_left(student) <= 0:
+        audit_record(actor=student, action="photo_search.limited", obj=record)  # kept: no rollback here
+        raise SearchLimitReached(_("You have used today's searches. Try again tomorrow."))
+    with transaction.atomic():
+        return _search(student, record)
+
+
+def _search(student: User, record: StudentRecord) -> PhotoSearch:
+    search = PhotoSearch.objects.create(student=student, record=record, created_at=clock.now())
+    found = _candidates(record)
+    SearchCandidate.objects.bulk_create(
+        SearchCandidate(
+            search=search,
+            rank=rank,
+            photo=photo,
+            score=weight,
+            name_masked=idnumber.mask_name(photo.name_collected),
+            id_masked=idnumber.mask(photo.id_number_collected),
+        )
+        for rank, (photo, weight) in enumerate(found, start=1)
+    )
+    search.result_count = len(found)
+    search.save(update_fields=["result_count"])
+    # REQ-FP-07: who, when, the result class; no attributes of anyone.
+    audit_record(actor=student, action="photo_search.run", obj=search, after={"results": len(found)})
+    return search
+
+
+def search_candidate(student: User, token: str, rank: int) -> SearchCandidate:
+    """A candidate of the student's own fresh search, else 404 (thumbnails, claims)."""
+    since = clock.now() - dt.timedelta(minutes=rule("PHOTO_SEARCH_TTL_MINUTES"))
+    candidate = (
+        SearchCandidate.objects.select_related("search", "photo")
+        .filter(search__token=token, search__student=student, search__created_at__gte=since, rank=rank)
+        .first()
+    )
+    if candidate is None:
+        raise NotFound(_("No such photo."))
+    return candidate
+
+
+def _enqueue_apply(when: dt.datetime) -> None:
+    """Wake the worker when the claim is due, where the task backend can defer (else the next run)."""
+    from django_tasks import default_task_backend
+
+    from .tasks import claims_apply
+
+    if default_task_backend.supports_defer:
+        claims_apply.using(run_after=when).enqueue()
+
+
+def claim_move(claim: PhotoClaim, actor: Any, to: str, note: str = "") -> None:
+    """The one place a claim changes state: checks the table, writes the event and the audit row."""
+    role = getattr(actor, "role", "") or "system"
+    allowed = CLAIM_TRANSITIONS.get((claim.state, to))
+    if allowed is None or role not in allowed:
+        raise NotAllowed(_("This step is not possible now."), code="bad_transition")
+    before, now = claim.state, clock.now()
+    claim.state, claim.decided_at = to, now if to != ClaimState.PENDING else None
+    claim.save(update_fields=["state", "decided_at"])
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    ClaimEvent.objects.create(
+        claim=claim, actor=user, actor_role=role, from_state=before, to_state=to, note=note[:200], at=now
+    )
+    audit_record(
+        actor=actor, action=f"photo_claim.{to}", obj=claim, before={"state": before}, after={"state": to}
+    )
+
+
+def _contest(photo_id: int, actor: Any, note: str) -> int:
+    """Every pending claim on the photo goes to the university (both sides of a contest)."""
+    moved = 0
+    for other in PhotoClaim.objects.select_for_update().filter(photo_id=photo_id, state=ClaimState.PENDING):
+        claim_move(other, actor, ClaimState.CONFLICTED, note)
+        moved += 1
+    return moved
+
+
+@transaction.atomic
+def photo_claim(*, student: User, token: str, rank: int) -> PhotoClaim:
+    """这是我的照片: pending for CLAIM_DELAY_HOURS; a second claimant sends both to the university."""
+    candidate = search_candidate(student, token, rank)
+    record = eligible_record(student, candidate.search.record_id)
+    if PhotoClaim.objects.filter(record=record, state=ClaimState.PENDING).exists():
+        raise Conflict(_("You have already claimed a photo for this record."), code="claim_pending")
+    photo = Photo.objects.select_for_update().get(pk=candidate.photo_id)
+    now = clock.now()
+    claim = PhotoClaim.objects.create(
+        student=student,
+        record=record,
+        photo=photo,
+        school=record.school,
+        search=candidate.search,
+        created_at=now,
+        effective_at=now + dt.timedelta(hours=rule("CLAIM_DELAY_HOURS")),
+    )
+    ClaimEvent.objects.create(claim=claim, actor=student, actor_role="student", to_state=claim.state, at=now)
+    audit_record(actor=student, action="photo_claim.created", obj=claim, after={"photo": photo.pk})
+    transaction.on_commit(lambda: _enqueue_apply(claim.effective_at))
+    others = PhotoClaim.objects.filter(photo=photo, state__in=OPEN_CLAIMS).exclude(pk=claim.pk).exists()
+    if others or photo.link_state != LinkState.UNLINKED:
+        _contest(photo.pk, None, "contested")
+        claim.refresh_from_db()
+    return claim
+
+
+@transaction.atomic
+def claim_cancel(*, student: User, claim_id: int) -> PhotoClaim:
+    """The student withdraws a pending claim."""
+    claim = PhotoClaim.objects.select_for_update().filter(pk=claim_id, student=student).first()
+    if claim is None:
+        raise NotFound(_("No such claim."))
+    claim_move(claim, student, ClaimState.CANCELLED)
+    return claim
+
+
+def _apply_one(claim_id: int) -> str:
+    """One due claim: it links, or it is contested (another claim, or the photo linked meanwhile)."""
+    with transaction.atomic():
+        claim = PhotoClaim.objects.select_for_update().filter(pk=claim_id, state=ClaimState.PENDING).first()
+        if claim is None:
+            return "skipped"
+        photo = Photo.objects.get(pk=claim.photo_id)
+        rival = PhotoClaim.objects.filter(photo=photo, state__in=OPEN_CLAIMS).exclude(pk=claim.pk).exists()
+        if photo.link_state != LinkState.UNLINKED and photo.record_id == claim.record_id:
+            claim_move(claim, None, ClaimState.EFFECTIVE, "already linked to this record")
+            return "effective"
+        if rival or photo.link_state != LinkState.UNLINKED:
+            _contest(photo.pk, None, "contested" if rival else "photo linked meanwhile")
+            return "conflicted"
+        state = photo_attach(photo_id=photo.pk, record_id=claim.record_id, method=LinkMethod.CLAIM)
+        claim_move(claim, None, ClaimState.EFFECTIVE, f"photo {state}")
+        return "effective"
+
+
+def claims_apply_due(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Every pending claim whose delay has passed (the worker, `gradphoto link`, every engine run)."""
+    moment = now or clock.now()
+    due = PhotoClaim.objects.filter(state=ClaimState.PENDING, effective_at__lte=moment).order_by("pk")
+    counts: dict[str, int] = {}
+    for claim_id in list(due.values_list("pk", flat=True)):
+        outcome = _apply_one(claim_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def pending_claims(records: list[StudentRecord]) -> dict[int, PhotoClaim]:
+    """record pk → its pending claim, for 学籍信息 ("photo claimed, visible after …")."""
+    query = PhotoClaim.objects.filter(record__in=records, state__in=OPEN_CLAIMS).order_by("created_at")
+    return {claim.record_id: claim for claim in query}

@@ -1,0 +1,12 @@
+"""The linkage engine (README.md): normalise → keys → tiered candidates → Fellegi–Sunter → decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def run(*, school_ids: Any = None) -> dict[str, Any]:
+    """Link the certain, suggest the probable, for every unlinked photo (of some schools)."""
+    from .runner import run as _run
+
+    return _run(school_ids=school_ids)

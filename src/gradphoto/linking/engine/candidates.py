@@ -1,0 +1,150 @@
+"""Tiered candidate search in the database: set-based joins and B-tree probes, no scans (LINKAGE.md §4).
+
+The same SQL on SQLite and PostgreSQL: equi-joins on the derived key columns (keys.py), whose indexes
+are declared on the models. Batch tiers (photos → records): T0 exact ID, T1 repaired IDs, T2 birth date
++ pinyin, T3 school + pinyin and school + student number, T4 school + birth date for photos whose ID
+is invalid or missing. The student's search (records → photos) probes the same keys the other way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+
+from gradphoto.photos.models import LinkState, Photo
+from gradphoto.records.models import StudentRecord
+
+from .compare import Identity
+from .normalise import excel_truncated, id_repairs, normalise_name, one_edit_variants
+
+IN_CHUNK = 500
+# Each join is "photo p → record r"; the photo side is limited to unlinked photos in scope.
+JOINS = {
+    "T0_id": "r.id_key = p.id_key AND p.id_key <> ''",
+    "T2_birth_pinyin": "r.birth_key = p.birth_key AND r.pinyin_key = p.pinyin_key AND p.birth_key <> ''",
+    "T3_school_pinyin": "r.school_id = p.school_id AND r.pinyin_key = p.pinyin_key AND p.pinyin_key <> ''",
+    "T3_school_student_no": (
+        "r.school_id = p.school_id AND r.student_no = p.student_no_collected AND p.student_no_collected <> ''"
+    ),
+    "T4_school_birth": "r.school_id = p.school_id AND r.birth_key = p.birth_key AND p.birth_key <> '' "
+    "AND p.id_valid = %s",
+}
+PHOTO_COLUMNS = (
+    "pk",
+    "school_id",
+    "name_collected",
+    "id_key",
+    "id_valid",
+    "birth_key",
+    "pinyin_key",
+    "student_no_collected",
+)
+RECORD_COLUMNS = ("pk", "school_id", "name", "id_key", "birth_key", "pinyin_key", "student_no")
+
+
+def identity_from_keys(row: tuple[Any, ...]) -> Identity:
+    """An Identity from stored keys (PHOTO_COLUMNS or RECORD_COLUMNS order, id_valid for records)."""
+    if len(row) == 8:
+        pk, school, name, key, valid, birth, py, student_no = row
+    else:
+        pk, school, name, key, birth, py, student_no = row
+        valid = bool(key)
+    norm = normalise_name(name)
+    return Identity(pk, str(school), norm, py, key, bool(valid), birth, (student_no or "").strip())
+
+
+def _scope(school_ids: Iterable[int] | None) -> tuple[str, list[Any]]:
+    where = "p.link_state = %s"
+    params: list[Any] = [LinkState.UNLINKED.value]
+    if school_ids is not None:
+        ids = [int(i) for i in school_ids]
+        where += f" AND p.school_id IN ({', '.join(['%s'] * len(ids)) or 'NULL'})"
+        params += ids
+    return where, params
+
+
+def batch_pairs(school_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
+    """photo pk → candidate record pks, from every join tier and the ID repairs (T1)."""
+    photo_table = connection.ops.quote_name(Photo._meta.db_table)
+    record_table = connection.ops.quote_name(StudentRecord._meta.db_table)
+    where, params = _scope(school_ids)
+    pairs: dict[int, set[int]] = defaultdict(set)
+    # Early stop: a photo whose valid ID and name are a record's exactly needs no other tier (a probe
+    # of the id_key index per photo, the same SQL on both databases).
+    unsure = (
+        f"NOT (p.id_valid = %s AND EXISTS (SELECT 1 FROM {record_table} r0 "  # noqa: S608
+        "WHERE r0.id_key = p.id_key AND r0.name = p.name_collected))"
+    )
+    with connection.cursor() as cursor:
+        for tier, condition in JOINS.items():
+            extra = [False] if "%s" in condition else []
+            guard, guard_params = ("", []) if tier == "T0_id" else (f" AND {unsure}", [True])
+            joined = f"{photo_table} p JOIN {record_table} r ON {condition}"
+            sql = f"SELECT p.id, r.id FROM {joined} WHERE {where}{guard}"  # noqa: S608
+            cursor.execute(sql, extra + params + guard_params)
+            for photo_pk, record_pk in cursor.fetchall():
+                pairs[photo_pk].add(record_pk)
+    return pairs
+
+
+def repair_pairs(photos: Iterable[Identity], pairs: dict[int, set[int]]) -> None:
+    """T1: records whose ID is one edit from a photo's invalid ID; Excel-truncated IDs by prefix."""
+    wanted: dict[str, list[int]] = defaultdict(list)
+    truncated: list[Identity] = []
+    for photo in photos:
+        if photo.id_key and not photo.id_valid:
+            for repaired in id_repairs(photo.id_key):
+                wanted[repaired].append(photo.pk)
+            if excel_truncated(photo.id_key):
+                truncated.append(photo)
+    keys = list(wanted)
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = keys[start : start + IN_CHUNK]
+        for record_pk, key in StudentRecord.objects.filter(id_key__in=chunk).values_list("pk", "id_key"):
+            for photo_pk in wanted[key]:
+                pairs[photo_pk].add(record_pk)
+    for photo in truncated:  # a B-tree range on the 14-digit prefix (area + birth date)
+        prefix = photo.id_key[:14]
+        found = StudentRecord.objects.filter(id_key__gte=prefix, id_key__lt=prefix + ":")
+        pairs[photo.pk].update(found.values_list("pk", flat=True)[:50])
+
+
+def unlinked_photos(school_ids: Iterable[int] | None = None) -> list[Identity]:
+    """Every unlinked photo in scope with its stored keys."""
+    query = Photo.objects.filter(link_state=LinkState.UNLINKED)
+    if school_ids is not None:
+        query = query.filter(school_id__in=list(school_ids))
+    return [identity_from_keys(row) for row in query.order_by("pk").values_list(*PHOTO_COLUMNS).iterator()]
+
+
+def records_by_pk(pks: Iterable[int]) -> dict[int, Identity]:
+    """The records with these primary keys, IN_CHUNK per query."""
+    wanted = sorted(set(pks))
+    found: dict[int, Identity] = {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        rows = StudentRecord.objects.filter(pk__in=wanted[start : start + IN_CHUNK]).values_list(
+            *RECORD_COLUMNS
+        )
+        for row in rows:
+            found[row[0]] = identity_from_keys(row)
+    return found
+
+
+def photos_near_record(record: Identity, school_id: int, limit: int = 12) -> list[Identity]:
+    """没照片,找找看: unlinked photos of the school by ID (exact / one edit), birth date, pinyin."""
+    base = Photo.objects.filter(school_id=school_id, link_state=LinkState.UNLINKED)
+    found: dict[int, Identity] = {}
+    probes = []
+    if record.id_key:
+        probes.append(base.filter(id_key__in=[record.id_key, *one_edit_variants(record.id_key)]))
+    if record.birth_key:
+        probes.append(base.filter(birth_key=record.birth_key))
+    if record.pinyin_key:
+        probes.append(base.filter(pinyin_key=record.pinyin_key))
+    for query in probes:
+        for row in query.order_by("pk").values_list(*PHOTO_COLUMNS)[:limit]:
+            found.setdefault(row[0], identity_from_keys(row))
+    return list(found.values())

@@ -1,0 +1,143 @@
+"""`gradphoto match` on files: a 学籍 table and a collection manifest, offline, nothing imported.
+
+Both files are read with the importers' reader and validators (common.tabular, records.rows,
+photos.manifest). Record rows with errors are left out of the register. Manifest rows keep their ID
+as typed (an ID error is exactly what matching is for); a row missing what matching needs (采集号,
+院校代码, 姓名) is answered `none` with the validator's code.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from gradphoto.common.tabular import Table, read_table
+from gradphoto.photos.manifest import MANIFEST_COLUMNS, validate_manifest_rows
+from gradphoto.records.rows import RECORD_COLUMNS, RecordRow, validate_record_rows
+
+from .compare import Identity
+from .decide import NONE, SUGGESTED, Decision, evidence_text
+from .memory import link_identities, no_gc
+from .normalise import birth_of, id_is_valid, id_key, normalise_name, pinyin_key
+
+HEADER = ["CJH", "decision", "YXDM", "XH", "score", "reason"]
+FATAL_FIELDS = {"CJH", "YXDM", "XM"}
+
+
+@dataclass
+class Register:
+    """The usable record rows and how many were left out."""
+
+    records: list[RecordRow]
+    rejected: int
+
+
+def read_register(data: bytes, filename: str, today: dt.date) -> Register:
+    """Every school's rows validated with its own code (a file may hold several schools)."""
+    table = read_table(data, filename, RECORD_COLUMNS, max_rows=2_000_000)
+    by_school: dict[str, list] = defaultdict(list)
+    for number, cells in table.rows:
+        by_school[cells["YXDM"].text].append((number, cells))
+    records: list[RecordRow] = []
+    rejected = 0
+    for code, rows in by_school.items():
+        part = Table(rows=rows, unknown_columns=table.unknown_columns, encoding=table.encoding)
+        valid, errors = validate_record_rows(part, school_code=code, today=today)
+        records.extend(valid)
+        rejected += len({e.row for e in errors})
+    return Register(records, rejected)
+
+
+def record_identity(pk: int, row: RecordRow) -> Identity:
+    """A register row as the engine sees it (keys computed as keys.record_identity does)."""
+    key = row.id_number if row.id_type == "居民身份证" else ""
+    name = normalise_name(row.name)
+    return Identity(
+        pk=pk,
+        school=row.school_code,
+        name=name,
+        pinyin_key=pinyin_key(name),
+        id_key=key,
+        id_valid=bool(key),
+        birth_key=row.birth_date.strftime("%Y%m%d"),
+        student_no=row.student_no,
+    )
+
+
+@dataclass
+class Manifest:
+    """Every manifest row as a photo identity (pk = the row number), its 采集号, and fatal row errors."""
+
+    photos: list[Identity]
+    collection_nos: dict[int, str]
+    fatal: dict[int, str]
+
+
+def read_manifest(data: bytes, filename: str, today: dt.date) -> Manifest:
+    """The ID is kept as typed; a row missing what matching needs keeps the validator's error code."""
+    table = read_table(data, filename, MANIFEST_COLUMNS, max_rows=2_000_000)
+    _, errors = validate_manifest_rows(table, today=today)
+    fatal: dict[int, str] = {}
+    for error in errors:
+        if error.field in FATAL_FIELDS:
+            fatal.setdefault(error.row, error.code)
+    photos = []
+    for number, cells in table.rows:
+        key = id_key(cells["SFZH"].text)
+        name = normalise_name(cells["XM"].text)
+        photos.append(
+            Identity(
+                pk=number,
+                school=cells["YXDM"].text,
+                name=name,
+                pinyin_key=pinyin_key(name),
+                id_key=key,
+                id_valid=id_is_valid(key),
+                birth_key=birth_of(key),
+                student_no=cells["XH"].text,
+            )
+        )
+    return Manifest(photos, {number: cells["CJH"].text for number, cells in table.rows}, fatal)
+
+
+def match_files(register: Register, manifest: Manifest) -> tuple[str, Counter[str]]:
+    """The result CSV (PRODUCT.md "Match result"), one row per manifest row in file order; the counts."""
+    records = dict(enumerate(register.records, start=1))
+    usable = [p for p in manifest.photos if p.pk not in manifest.fatal]
+    with no_gc():
+        identities = [record_identity(pk, row) for pk, row in records.items()]
+        decisions = {d.photo.pk: d for d in link_identities(usable, identities)}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    counts: Counter[str] = Counter()
+    for photo in manifest.photos:
+        cjh = manifest.collection_nos[photo.pk]
+        row = _result_row(cjh, decisions.get(photo.pk), records, manifest.fatal.get(photo.pk))
+        counts[row[1]] += 1
+        writer.writerow(row)
+    return out.getvalue(), counts
+
+
+def _result_row(
+    collection_no: str, decision: Decision | None, records: dict[int, RecordRow], error: str | None
+) -> list[str]:
+    if decision is None or decision.best is None:
+        reason = f"row_error:{error}" if error else (decision.reason if decision else "no_candidate")
+        return [collection_no, NONE, "", "", "", reason]
+    best = decision.best
+    record = records[best.record.pk]
+    reason = evidence_text(best)
+    if decision.decision == SUGGESTED:
+        reason = f"{decision.reason}; {reason}"
+    return [
+        collection_no,
+        decision.decision,
+        record.school_code,
+        record.student_no,
+        f"{best.weight:.1f}",
+        reason,
+    ]

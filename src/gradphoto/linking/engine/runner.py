@@ -1,0 +1,118 @@
+"""One linkage run over the unlinked photos (after every import; `gradphoto link`; the worker).
+
+Order: due claims first (a student's decision), then fresh keys, candidates, scores and decisions;
+`linked` decisions are applied through the guarded attach, `suggested` ones stored for review.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from gradphoto.common import clock
+from gradphoto.photos.models import LinkMethod, Photo
+
+from ..attach import photos_attach
+from ..models import LinkSuggestion, SuggestionState
+from .candidates import batch_pairs, records_by_pk, repair_pairs, unlinked_photos
+from .decide import LINKED, NONE, SUGGESTED, Decision, decide_photo, resolve_conflicts, sure_link
+from .keys import keys_refresh
+from .memory import no_gc
+from .scoring import score
+
+APPLY_CHUNK = 2000
+
+
+def decide_all(school_ids: Iterable[int] | None = None) -> list[Decision]:
+    """Decisions for every unlinked photo in scope (nothing written)."""
+    scope = list(school_ids) if school_ids is not None else None
+    with no_gc():
+        photos = unlinked_photos(scope)
+        pairs = batch_pairs(scope)
+        repair_pairs(photos, pairs)
+        records = records_by_pk(pk for pks in pairs.values() for pk in pks)
+        decisions = []
+        for photo in photos:
+            candidates = [records[pk] for pk in pairs.get(photo.pk, ()) if pk in records]
+            exact = [r for r in candidates if r.id_key == photo.id_key]
+            decision = sure_link(photo, exact) if photo.id_valid else None
+            decisions.append(decision or decide_photo(photo, [score(photo, r) for r in candidates]))
+        resolve_conflicts(decisions)
+    return decisions
+
+
+def _apply_links(decisions: list[Decision], counts: dict[str, int]) -> None:
+    """Certain links, APPLY_CHUNK per transaction, through the guarded attach (one audit row each)."""
+    linked = [(d.photo.pk, d.best.record.pk) for d in decisions if d.decision == LINKED and d.best]
+    for start in range(0, len(linked), APPLY_CHUNK):
+        results = photos_attach(
+            pairs=linked[start : start + APPLY_CHUNK], method=LinkMethod.ENGINE, note="engine"
+        )
+        for state in results.values():
+            key = state or "skipped"
+            counts[key] = counts.get(key, 0) + 1
+
+
+def _store_suggestions(decisions: list[Decision], school_ids: list[int] | None) -> int:
+    """Replace the open suggestions of the photos decided now; a pair once decided is never re-suggested."""
+    suggested = [d for d in decisions if d.decision == SUGGESTED]
+    photo_ids = [d.photo.pk for d in decisions]
+    schools = dict(
+        Photo.objects.filter(pk__in=[d.photo.pk for d in suggested]).values_list("pk", "school_id")
+    )
+    now, stored = clock.now(), 0
+    for start in range(0, max(len(photo_ids), 1), APPLY_CHUNK):
+        chunk = set(photo_ids[start : start + APPLY_CHUNK])
+        with transaction.atomic():
+            LinkSuggestion.objects.filter(photo_id__in=chunk, state=SuggestionState.OPEN).delete()
+            decided = set(
+                LinkSuggestion.objects.filter(photo_id__in=chunk).values_list("photo_id", "record_id")
+            )
+            rows = [
+                LinkSuggestion(
+                    photo_id=d.photo.pk,
+                    record_id=s.record.pk,
+                    school_id=schools[d.photo.pk],
+                    rank=rank,
+                    score=s.weight,
+                    reason=d.reason,
+                    evidence=s.evidence,
+                    created_at=now,
+                )
+                for d in suggested
+                if d.photo.pk in chunk
+                for rank, s in enumerate(d.ranked, start=1)
+                if (d.photo.pk, s.record.pk) not in decided
+            ]
+            LinkSuggestion.objects.bulk_create(rows, batch_size=500)
+            stored += len(rows)
+    return stored
+
+
+def run(*, school_ids: Iterable[int] | None = None) -> dict[str, Any]:
+    """Link what is certain, suggest what is probable, for the unlinked photos (of some schools)."""
+    from ..claims import claims_apply_due
+
+    started = time.perf_counter()
+    scope = [int(i) for i in school_ids] if school_ids is not None else None
+    claims = claims_apply_due()
+    keys = keys_refresh()
+    decisions = decide_all(scope)
+    counts: dict[str, int] = {}
+    _apply_links(decisions, counts)
+    stored = _store_suggestions(decisions, scope)
+    return {
+        "photos": len(decisions),
+        "linked": counts.get("linked", 0),
+        "duplicate": counts.get("duplicate", 0),
+        "skipped": counts.get("skipped", 0),
+        "suggested": sum(1 for d in decisions if d.decision == SUGGESTED),
+        "suggestions_stored": stored,
+        "none": sum(1 for d in decisions if d.decision == NONE),
+        "claims": claims,
+        "keys_refreshed": keys,
+        "seconds": round(time.perf_counter() - started, 3),
+    }

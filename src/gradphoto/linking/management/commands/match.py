@@ -1,0 +1,52 @@
+"""`gradphoto match --records FILE --collections FILE --out FILE` (PRODUCT.md "Command line")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gradphoto.common import clock
+from gradphoto.common.errors import DomainError
+from gradphoto.linking.engine.files import match_files, read_manifest, read_register
+
+EXIT_UNUSABLE = 2
+
+
+class Command(BaseCommand):
+    help = (
+        "Link a collection manifest to 学籍 records offline, without importing; write one CSV row per photo."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--records", required=True, help="学籍 file (CSV or XLSX)")
+        parser.add_argument("--collections", required=True, help="manifest file (CSV or XLSX)")
+        parser.add_argument("--out", required=True, help="where to write CJH,decision,YXDM,XH,score,reason")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        today = clock.today()
+        try:
+            register = read_register(*_read(options["records"], "学籍文件"), today)
+            manifest = read_manifest(*_read(options["collections"], "采集文件"), today)
+        except DomainError as error:
+            raise CommandError(
+                f"文件无法使用：{error.message} ({error.code})", returncode=EXIT_UNUSABLE
+            ) from error
+        if not register.records:
+            raise CommandError("学籍文件中没有可用的记录行", returncode=EXIT_UNUSABLE)
+        text, counts = match_files(register, manifest)
+        try:
+            Path(options["out"]).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"无法写入结果文件：{error}", returncode=EXIT_UNUSABLE) from error
+        summary = ", ".join(f"{k}: {counts.get(k, 0)}" for k in ("linked", "suggested", "none"))
+        self.stdout.write(f"records: {len(register.records)} (left out: {register.rejected}); {summary}")
+
+
+def _read(path: str, what: str) -> tuple[bytes, str]:
+    """The file's bytes and name; exit 2 with one line when it cannot be read."""
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"{what}不存在：{path}", returncode=EXIT_UNUSABLE)
+    return file.read_bytes(), file.name

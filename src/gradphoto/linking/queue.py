@@ -1,0 +1,154 @@
+"""The review queue: suggestions and contested claims, decided by university staff or operators.
+
+University staff see and decide only photos of their own school; operators see every school. Anyone
+else is refused (403); another school's suggestion or claim does not exist for them (404). Accepting
+links through the same guarded attach as the engine; every decision is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from gradphoto.accounts.models import Role, User
+from gradphoto.audit.services import audit_record
+from gradphoto.common import clock
+from gradphoto.common.errors import Conflict, NotFound
+from gradphoto.photos.models import LinkMethod, LinkState, Photo
+
+from .attach import photo_attach
+from .claims import claim_move
+from .models import ClaimState, LinkSuggestion, PhotoClaim, SuggestionState
+
+QUEUE_ROLES = (Role.UNIVERSITY_STAFF, Role.OPERATOR)
+PAGE = 50
+
+
+def ensure_queue_role(user: User) -> None:
+    """Only university staff and operators work the queue (403 for every other role)."""
+    if getattr(user, "role", None) not in QUEUE_ROLES:
+        raise PermissionDenied
+
+
+def _scoped(user: User, query: QuerySet) -> QuerySet:
+    ensure_queue_role(user)
+    return query.filter(school_id=user.organisation_id) if user.role == Role.UNIVERSITY_STAFF else query
+
+
+@dataclass
+class QueueItem:
+    """One unlinked photo with its ranked suggestions."""
+
+    photo: Photo
+    suggestions: list[LinkSuggestion] = field(default_factory=list)
+
+
+def queue_items(user: User) -> list[QueueItem]:
+    """Unlinked photos with open suggestions, best first within a photo; one page."""
+    query = _scoped(
+        user,
+        LinkSuggestion.objects.filter(state=SuggestionState.OPEN, photo__link_state=LinkState.UNLINKED),
+    )
+    photo_ids = list(query.order_by("photo_id").values_list("photo_id", flat=True).distinct()[:PAGE])
+    items: dict[int, QueueItem] = {}
+    rows = (
+        query.filter(photo_id__in=photo_ids)
+        .select_related("photo", "photo__agency", "record", "record__school")
+        .order_by("photo_id", "rank")
+    )
+    for suggestion in rows:
+        items.setdefault(suggestion.photo_id, QueueItem(suggestion.photo)).suggestions.append(suggestion)
+    return list(items.values())
+
+
+def contested_claims(user: User) -> list[PhotoClaim]:
+    """Claims the university decides: two students claimed one photo, or it was linked meanwhile."""
+    query = _scoped(user, PhotoClaim.objects.filter(state=ClaimState.CONFLICTED))
+    return list(query.select_related("photo", "record", "student").order_by("photo_id", "created_at")[:PAGE])
+
+
+def _suggestion(user: User, suggestion_id: int) -> LinkSuggestion:
+    found = _scoped(user, LinkSuggestion.objects.select_for_update().filter(pk=suggestion_id)).first()
+    if found is None:
+        raise NotFound(_("No such suggestion."))
+    return found
+
+
+def _decide(suggestion: LinkSuggestion, staff: User, state: str) -> None:
+    before = suggestion.state
+    suggestion.state, suggestion.decided_at, suggestion.decided_by = state, clock.now(), staff
+    suggestion.save(update_fields=["state", "decided_at", "decided_by"])
+    audit_record(
+        actor=staff,
+        action=f"link_suggestion.{state}",
+        obj=suggestion,
+        before={"state": before},
+        after={"state": state, "photo": suggestion.photo_id, "record": suggestion.record_id},
+    )
+
+
+@transaction.atomic
+def suggestion_accept(*, staff: User, suggestion_id: int) -> str:
+    """Link the photo to the suggested record (guarded attach); the photo's other suggestions close."""
+    suggestion = _suggestion(staff, suggestion_id)
+    if suggestion.state != SuggestionState.OPEN:
+        raise Conflict(_("This suggestion was already decided."), code="already_decided")
+    state = photo_attach(
+        photo_id=suggestion.photo_id, record_id=suggestion.record_id, method=LinkMethod.REVIEW, actor=staff
+    )
+    if not state:
+        raise Conflict(_("The photo was linked meanwhile."), code="photo_linked")
+    _decide(suggestion, staff, SuggestionState.ACCEPTED)
+    others = LinkSuggestion.objects.filter(photo_id=suggestion.photo_id, state=SuggestionState.OPEN)
+    for other in others.exclude(pk=suggestion.pk):
+        _decide(other, staff, SuggestionState.REJECTED)
+    return state
+
+
+@transaction.atomic
+def suggestion_reject(*, staff: User, suggestion_id: int) -> None:
+    """Not this record: the pair is never suggested again."""
+    suggestion = _suggestion(staff, suggestion_id)
+    if suggestion.state != SuggestionState.OPEN:
+        raise Conflict(_("This suggestion was already decided."), code="already_decided")
+    _decide(suggestion, staff, SuggestionState.REJECTED)
+
+
+def _claim(user: User, claim_id: int) -> PhotoClaim:
+    found = _scoped(user, PhotoClaim.objects.select_for_update().filter(pk=claim_id)).first()
+    if found is None:
+        raise NotFound(_("No such claim."))
+    return found
+
+
+@transaction.atomic
+def claim_award(*, staff: User, claim_id: int) -> str:
+    """The university gives the photo to this claimant; the other claims on it are cancelled."""
+    claim = _claim(staff, claim_id)
+    if claim.state != ClaimState.CONFLICTED:
+        raise Conflict(_("This claim was already decided."), code="already_decided")
+    state = photo_attach(
+        photo_id=claim.photo_id, record_id=claim.record_id, method=LinkMethod.CLAIM, actor=staff
+    )
+    if not state:
+        raise Conflict(_("The photo was linked meanwhile."), code="photo_linked")
+    claim_move(claim, staff, ClaimState.EFFECTIVE, "awarded by the university")
+    rivals = PhotoClaim.objects.select_for_update().filter(
+        photo_id=claim.photo_id, state=ClaimState.CONFLICTED
+    )
+    for rival in rivals.exclude(pk=claim.pk):
+        claim_move(rival, staff, ClaimState.CANCELLED, "photo awarded to another claim")
+    return state
+
+
+@transaction.atomic
+def claim_dismiss(*, staff: User, claim_id: int) -> None:
+    """The university decides the photo is not this claimant's."""
+    claim = _claim(staff, claim_id)
+    if claim.state != ClaimState.CONFLICTED:
+        raise Conflict(_("This claim was already decided."), code="already_decided")
+    claim_move(claim, staff, ClaimState.CANCELLED, "dismissed by the university")

@@ -1,0 +1,181 @@
+"""没照片,找找看: the privacy rules of the search and the claim's delay (RELIABILITY.md §6.4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from gradphoto.audit.models import AuditEvent
+from gradphoto.common.testing import make_photo, make_record, make_student
+from gradphoto.linking.claims import claims_apply_due
+from gradphoto.linking.models import ClaimState, PhotoClaim, PhotoSearch
+from gradphoto.linking.tests.test_engine import an_id, substituted
+from gradphoto.photos.models import LinkState
+from gradphoto.records.models import RecordStatus
+
+pytestmark = pytest.mark.django_db
+NOON = dt.datetime(2026, 3, 2, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai
+
+
+@pytest.fixture
+def setup(personas):
+    """李明 (no photo) and his photo collected as 李铭 with one ID digit wrong, plus another's photo."""
+    record = make_record(personas.school, name="李明", id_number=an_id(101))
+    mine = make_photo(record, personas.agency, name="李铭", id_number=substituted(record.id_number))
+    student = make_student(record)
+    client = Client()
+    client.force_login(student)
+    return record, mine, student, client
+
+
+def search(client: Client, record) -> tuple[int, str, PhotoSearch | None]:
+    response = client.post(reverse("linking:search", args=[record.pk]), follow=True)
+    return response.status_code, response.content.decode(), PhotoSearch.objects.order_by("-pk").first()
+
+
+def test_a_student_finds_own_photo_masked_and_sees_its_thumbnail(setup):
+    record, mine, student, client = setup
+    status, page, found = search(client, record)
+    assert status == 200 and found is not None
+    candidate = found.candidates.get()
+    assert candidate.photo == mine and candidate.name_masked == "李*"
+    assert "李铭" not in page and mine.id_number_collected not in page
+    assert not re.search(r"\d{17}[\dX]", page)  # REQ-MK-01: no full ID number anywhere
+    image = client.get(reverse("linking:thumbnail", args=[found.token, 1]))
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert AuditEvent.objects.filter(action="photo_search.run", actor=student).exists()
+
+
+def test_it_never_offers_a_photo_of_another_school(personas, setup):
+    record, mine, _, client = setup
+    mine.school = personas.other_school
+    mine.save()
+    _, _, found = search(client, record)
+    assert found.result_count == 0
+
+
+def _results_section(page: str) -> str:
+    section = re.search(r'<section class="card" id="search-results".*?</section>', page, re.S)
+    assert section is not None
+    return re.sub(r"#record-\d+", "#record-N", section.group(0))
+
+
+def test_nothing_found_and_not_yours_read_the_same(personas, setup):
+    record, mine, _, client = setup
+    mine.school = personas.other_school  # close, but not a photo this student may see
+    mine.save()
+    _, not_yours, _ = search(client, record)
+    lonely = make_record(personas.school, name="周强", id_number=an_id(301, area="320102"))
+    other = Client()
+    other.force_login(make_student(lonely))
+    _, nothing, _ = search(other, lonely)
+    assert _results_section(not_yours) == _results_section(nothing)
+    assert 'id="nothing-found"' in nothing
+
+
+def test_a_thumbnail_is_refused_to_anyone_else_and_after_the_search_expires(personas, setup):
+    record, _, _, client = setup
+    _, _, found = search(client, record)
+    url = reverse("linking:thumbnail", args=[found.token, 1])
+    other = Client()
+    other.force_login(make_student(make_record(personas.school)))
+    assert other.get(url).status_code == 404
+    staff = Client()
+    staff.force_login(personas.alice)
+    assert staff.get(url).status_code == 403
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)):
+        assert client.get(url).status_code == 404
+
+
+def test_the_daily_limit_counts_searches_per_shanghai_day(settings, setup):
+    record, _, _, client = setup
+    settings.GRADPHOTO = {**settings.GRADPHOTO, "PHOTO_SEARCHES_PER_DAY": 2}
+    with time_machine.travel(NOON, tick=False):
+        assert [search(client, record)[2].pk is not None for _ in range(2)]
+        before = PhotoSearch.objects.count()
+        _, page, _ = search(client, record)
+        assert PhotoSearch.objects.count() == before and "search" in page.lower()
+        assert AuditEvent.objects.filter(action="photo_search.limited").exists()
+    with time_machine.travel(NOON + dt.timedelta(hours=12), tick=False):  # 00:00 next day in Shanghai
+        search(client, record)
+        assert PhotoSearch.objects.count() == before + 1
+
+
+@pytest.mark.parametrize("why", ["graduated", "has_photo", "excluded", "not_own"])
+def test_only_a_registered_record_of_ones_own_without_a_photo_may_search(personas, setup, why):
+    record, _, _, client = setup
+    if why == "graduated":
+        record.status = RecordStatus.GRADUATED
+        record.save()
+    elif why == "has_photo":
+        make_photo(record, personas.other_agency)
+    elif why == "excluded":
+        record.school = personas.excluded_school
+        record.save()
+    else:
+        record = make_record(personas.school)
+    assert client.post(reverse("linking:search", args=[record.pk])).status_code == 404
+    assert not PhotoSearch.objects.exists()
+
+
+def test_a_claim_links_after_the_delay_and_the_student_verifies(setup):
+    record, mine, _, client = setup
+    with time_machine.travel(NOON, tick=False):
+        _, _, found = search(client, record)
+        client.post(reverse("linking:claim", args=[found.token, 1]))
+        claim = PhotoClaim.objects.get()
+        assert claim.state == ClaimState.PENDING
+        page = client.get(reverse("verification:records")).content.decode()
+        assert 'data-claim="pending"' in page and "2026-03-03 12:00" in page
+    with time_machine.travel(NOON + dt.timedelta(hours=23), tick=False):
+        assert claims_apply_due() == {}
+    with time_machine.travel(NOON + dt.timedelta(hours=24, minutes=1), tick=False):
+        assert claims_apply_due() == {"effective": 1}
+    mine.refresh_from_db()
+    assert (mine.record, mine.link_state, mine.link_method) == (record, LinkState.LINKED, "claim")
+    page = client.get(reverse("verification:records")).content.decode()
+    assert 'data-case="awaiting_verdict"' in page
+    assert AuditEvent.objects.filter(action="photo_claim.effective").exists()
+
+
+def test_two_students_claiming_one_photo_go_to_the_university(personas, setup):
+    record, mine, _, client = setup
+    twin = make_record(personas.school, name="李鸣", id_number=substituted(substituted(record.id_number), 12))
+    twin_client = Client()
+    twin_client.force_login(make_student(twin, id_number=twin.id_number))
+    _, _, first = search(client, record)
+    _, _, second = search(twin_client, twin)
+    assert second.result_count >= 1 and second.candidates.first().photo == mine
+    client.post(reverse("linking:claim", args=[first.token, 1]))
+    twin_client.post(reverse("linking:claim", args=[second.token, 1]))
+    assert set(PhotoClaim.objects.values_list("state", flat=True)) == {ClaimState.CONFLICTED}
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
+        claims_apply_due()
+    mine.refresh_from_db()
+    assert mine.link_state == LinkState.UNLINKED
+
+
+def test_a_photo_linked_meanwhile_sends_the_claim_to_the_university(personas, setup):
+    record, mine, _, client = setup
+    _, _, found = search(client, record)
+    client.post(reverse("linking:claim", args=[found.token, 1]))
+    other = make_record(personas.school)
+    mine.record, mine.link_state = other, LinkState.LINKED
+    mine.save()
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
+        assert claims_apply_due() == {"conflicted": 1}
+
+
+def test_a_student_may_withdraw_a_pending_claim(setup):
+    record, _, _, client = setup
+    _, _, found = search(client, record)
+    client.post(reverse("linking:claim", args=[found.token, 1]))
+    claim = PhotoClaim.objects.get()
+    client.post(reverse("linking:claim_cancel", args=[claim.pk]))
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.CANCELLED

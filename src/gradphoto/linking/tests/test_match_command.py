@@ -1,0 +1,102 @@
+"""`gradphoto match`: the same engine on files, offline; output format and exit codes (PRODUCT.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from gradphoto.linking.tests.test_engine import an_id, substituted
+from gradphoto.photos.models import Photo
+from gradphoto.records.models import StudentRecord
+
+pytestmark = pytest.mark.django_db
+RECORD_HEADER = "YXDM,XH,XM,XB,CSRQ,SFZH,ZYMC,CC,XXXS,XZ,RXRQ"
+MANIFEST_HEADER = "CJH,YXDM,XH,XM,SFZH,CJRQ,ZPWJ"
+
+
+def record_line(no: str, name: str, number: str) -> str:
+    sex = "男" if int(number[16]) % 2 else "女"
+    return f"10001,{no},{name},{sex},{number[6:14]},{number},法学,本科,普通全日制,4,20220901"
+
+
+@pytest.fixture
+def files(tmp_path):
+    zhang, li, chen = an_id(301), an_id(303, area="320102"), an_id(305, area="440106")
+    records = [
+        RECORD_HEADER,
+        record_line("S1", "张伟", zhang),
+        record_line("S2", "李娜", li),
+        record_line("S3", "陈静", chen),
+        "10001,S4,坏行,男,2003,,法学,本科,普通全日制,4,20220901",
+    ]
+    manifest = [
+        MANIFEST_HEADER,
+        f"CJ1,10001,S1,张玮,{zhang},20250301,a.jpg",  # homophone: linked
+        f"CJ2,10001,,李娜,{substituted(li)},20250301,b.jpg",  # one digit: linked
+        "CJ3,10001,,陈静,,20250301,c.jpg",  # no ID, no student number: suggested
+        f"CJ4,10001,,吴昊,{an_id(401, area='510104')},20250301,d.jpg",  # not in the register
+        f"CJ5,10001,S1,,{zhang},20250301,e.jpg",  # no name: the row cannot be matched
+        "CJ6,10001,,张伟,1.10105E+17,20250301,f.jpg",  # ID as typed (Excel-damaged), name only
+    ]
+    (tmp_path / "records.csv").write_text("\n".join(records), encoding="utf-8")
+    (tmp_path / "manifest.csv").write_text("\n".join(manifest), encoding="gb18030")
+    return tmp_path
+
+
+def match(folder, records="records.csv", collections="manifest.csv") -> list[dict[str, str]]:
+    out = folder / "out.csv"
+    call_command(
+        "match",
+        records=str(folder / records),
+        collections=str(folder / collections),
+        out=str(out),
+        stdout=io.StringIO(),
+    )
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "CJH,decision,YXDM,XH,score,reason"
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_it_writes_one_row_per_manifest_row_in_order(files):
+    rows = match(files)
+    assert [r["CJH"] for r in rows] == ["CJ1", "CJ2", "CJ3", "CJ4", "CJ5", "CJ6"]
+    by = {r["CJH"]: r for r in rows}
+    assert (by["CJ1"]["decision"], by["CJ1"]["YXDM"], by["CJ1"]["XH"]) == ("linked", "10001", "S1")
+    assert "name:pinyin" in by["CJ1"]["reason"] and float(by["CJ1"]["score"]) > 20
+    assert (by["CJ2"]["decision"], by["CJ2"]["XH"]) == ("linked", "S2")
+    assert "id:one_edit" in by["CJ2"]["reason"]
+    assert (by["CJ3"]["decision"], by["CJ3"]["XH"]) == ("suggested", "S3")
+    assert by["CJ4"]["decision"] == "none" and by["CJ4"]["XH"] == ""
+    assert (by["CJ5"]["decision"], by["CJ5"]["reason"]) == ("none", "row_error:required")
+    assert by["CJ6"]["decision"] in {"suggested", "none"}
+
+
+def test_it_imports_nothing(files):
+    match(files)
+    assert not StudentRecord.objects.exists() and not Photo.objects.exists()
+
+
+def test_an_unusable_file_exits_2_with_one_line(files):
+    (files / "empty.csv").write_text("", encoding="utf-8")
+    (files / "no_columns.csv").write_text("A,B\n1,2\n", encoding="utf-8")
+    for records, collections in [
+        ("empty.csv", "manifest.csv"),
+        ("records.csv", "no_columns.csv"),
+        ("missing.csv", "manifest.csv"),
+    ]:
+        with pytest.raises(CommandError) as raised:
+            match(files, records, collections)
+        assert raised.value.returncode == 2 and "\n" not in str(raised.value)
+
+
+def test_the_console_script_exits_2(files, capsys):
+    from gradphoto.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["gradphoto", "match", "--records", str(files / "nope.csv"), "--collections", "x", "--out", "y"])
+    assert exited.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

@@ -1,0 +1,118 @@
+"""The review queue: own school only, the right roles only, decisions through the guarded link."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from gradphoto.audit.models import AuditEvent
+from gradphoto.common.testing import make_photo, make_record, make_student
+from gradphoto.linking.engine import run
+from gradphoto.linking.models import ClaimState, LinkSuggestion, PhotoClaim
+from gradphoto.linking.tests.test_engine import an_id, swapped
+from gradphoto.photos.models import LinkState
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def suggestion(personas):
+    """A photo of 张龙 collected as 张庞 (similar shape) with two digits swapped: suggested, not linked."""
+    record = make_record(personas.school, name="张龙", id_number=an_id(201))
+    photo = make_photo(record, personas.agency, name="张庞", id_number=swapped(record.id_number))
+    run()
+    return LinkSuggestion.objects.get(photo=photo, rank=1)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_staff_see_the_suggestion_with_its_evidence(personas, suggestion):
+    page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
+    assert f'data-suggestion="{suggestion.pk}"' in page
+    assert "id: one_edit" in page and "name: confusable" in page
+
+
+def test_accepting_links_the_photo_and_is_audited(personas, suggestion):
+    client = client_for(personas.alice)
+    client.post(reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"})
+    photo = suggestion.photo
+    photo.refresh_from_db()
+    assert (photo.link_state, photo.record_id, photo.link_method) == (
+        LinkState.LINKED,
+        suggestion.record_id,
+        "review",
+    )
+    assert AuditEvent.objects.filter(action="link_suggestion.accepted", actor=personas.alice).exists()
+    again = client.post(
+        reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"}, follow=True
+    )
+    assert "already decided" in again.content.decode()
+
+
+def test_rejecting_keeps_the_photo_unlinked(personas, suggestion):
+    client_for(personas.frank).post(
+        reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "reject"}
+    )
+    suggestion.refresh_from_db()
+    assert suggestion.state == "rejected" and suggestion.photo.link_state == LinkState.UNLINKED
+
+
+def test_another_schools_staff_get_404_and_see_nothing(personas, suggestion):
+    client = client_for(personas.bob)
+    assert f'data-suggestion="{suggestion.pk}"' not in client.get(reverse("linking:queue")).content.decode()
+    response = client.post(reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"})
+    assert response.status_code == 404
+    suggestion.refresh_from_db()
+    assert suggestion.state == "open"
+
+
+@pytest.mark.parametrize("who", ["carol", "dave", "erin"])
+def test_other_roles_are_refused(personas, suggestion, who):
+    client = client_for(getattr(personas, who))
+    assert client.get(reverse("linking:queue")).status_code == 403
+    url = reverse("linking:suggestion_decide", args=[suggestion.pk])
+    assert client.post(url, {"action": "accept"}).status_code == 403
+
+
+def test_a_student_is_refused_the_queue(personas, suggestion):
+    student = make_student(make_record(personas.school))
+    assert client_for(student).get(reverse("linking:queue")).status_code == 403
+
+
+def test_the_university_awards_a_contested_photo(personas):
+    first = make_record(personas.school, name="王芳", id_number=an_id(211))
+    second = make_record(personas.school, name="王方", id_number=an_id(213))
+    photo = make_photo(first, personas.agency, name="王坊", id_number="")
+    claims = []
+    for record in (first, second):
+        claims.append(
+            PhotoClaim.objects.create(
+                student=make_student(record),
+                record=record,
+                photo=photo,
+                school=personas.school,
+                state=ClaimState.CONFLICTED,
+                created_at=photo.uploaded_at,
+                effective_at=photo.uploaded_at,
+            )
+        )
+    assert (
+        client_for(personas.bob)
+        .post(reverse("linking:claim_decide", args=[claims[0].pk]), {"action": "award"})
+        .status_code
+        == 404
+    )
+    page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
+    assert f'data-claim="{claims[0].pk}"' in page
+    client_for(personas.alice).post(reverse("linking:claim_decide", args=[claims[0].pk]), {"action": "award"})
+    photo.refresh_from_db()
+    assert (photo.record, photo.link_method) == (first, "claim")
+    assert [c.state for c in PhotoClaim.objects.order_by("pk")] == [
+        ClaimState.EFFECTIVE,
+        ClaimState.CANCELLED,
+    ]

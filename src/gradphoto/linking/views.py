@@ -1,0 +1,162 @@
+"""Pages of linking: 没照片,找找看 for students, the review queue for university staff and operators."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from PIL import Image
+
+from gradphoto.accounts.models import Role
+from gradphoto.common.access import person_checked, role_required
+from gradphoto.common.conf import rule
+from gradphoto.common.errors import DomainError, NotFound
+from gradphoto.common.typing import AuthedRequest
+
+from . import claims, queue
+from .forms import ClaimDecisionForm, SuggestionDecisionForm
+from .models import PhotoSearch
+
+THUMBNAIL_SIZE = (120, 160)
+RECORDS = "verification:records"
+
+
+@role_required(Role.STUDENT)
+@person_checked
+@require_POST
+def search(request: AuthedRequest, record_id: int) -> HttpResponse:
+    """Run one search for the student's own record (no search parameters about anyone else)."""
+    try:
+        found = claims.photo_search(student=request.user, record_id=record_id)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(reverse(RECORDS) + f"#record-{record_id}")
+    return redirect("linking:search_results", token=found.token)
+
+
+@role_required(Role.STUDENT)
+@person_checked
+@require_GET
+def search_results(request: AuthedRequest, token: str) -> HttpResponse:
+    """The (at most 3, masked) candidates; 'nothing found' reads the same whatever the reason."""
+    found = PhotoSearch.objects.filter(token=token, student=request.user).select_related("record").first()
+    if found is None:
+        raise Http404
+    return render(
+        request,
+        "linking/search.html",
+        {
+            "search": found,
+            "candidates": list(found.candidates.all()),
+            "searches_left": claims.searches_left(request.user),
+            "claim_hours": rule("CLAIM_DELAY_HOURS"),
+        },
+    )
+
+
+@role_required(Role.STUDENT)
+@person_checked
+@require_GET
+def thumbnail(request: AuthedRequest, token: str, rank: int) -> HttpResponse:
+    """A reduced preview, only for the student who searched, only while the search is fresh."""
+    try:
+        candidate = claims.search_candidate(request.user, token, rank)
+    except NotFound as error:
+        raise Http404 from error
+    source = candidate.photo.thumbnail or candidate.photo.file
+    if not default_storage.exists(source):
+        raise Http404
+    with default_storage.open(source, "rb") as handle, Image.open(handle) as image:
+        small = image.convert("RGB")
+        small.thumbnail(THUMBNAIL_SIZE)
+        out = io.BytesIO()
+        small.save(out, "JPEG", quality=70)
+    response = HttpResponse(out.getvalue(), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.STUDENT)
+@person_checked
+@require_POST
+def claim(request: AuthedRequest, token: str, rank: int) -> HttpResponse:
+    """这是我的照片: the claim waits CLAIM_DELAY_HOURS before the photo appears on 学籍信息."""
+    try:
+        made = claims.photo_claim(student=request.user, token=token, rank=rank)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(RECORDS)
+    messages.success(request, _("Your claim is recorded. The photo appears here after the waiting time."))
+    return redirect(reverse(RECORDS) + f"#record-{made.record_id}")
+
+
+@role_required(Role.STUDENT)
+@person_checked
+@require_POST
+def claim_cancel(request: AuthedRequest, claim_id: int) -> HttpResponse:
+    try:
+        cancelled = claims.claim_cancel(student=request.user, claim_id=claim_id)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(RECORDS)
+    messages.success(request, _("Your claim is withdrawn."))
+    return redirect(reverse(RECORDS) + f"#record-{cancelled.record_id}")
+
+
+@role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
+@require_GET
+def work_queue(request: AuthedRequest) -> HttpResponse:
+    """Unlinked photos with ranked suggestions and the evidence, and contested claims."""
+    return render(
+        request,
+        "linking/queue.html",
+        {"items": queue.queue_items(request.user), "contested": queue.contested_claims(request.user)},
+    )
+
+
+@role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
+@require_POST
+def suggestion_decide(request: AuthedRequest, suggestion_id: int) -> HttpResponse:
+    form = SuggestionDecisionForm(request.POST)
+    if not form.is_valid():
+        return redirect("linking:queue")
+    decide = queue.suggestion_accept if form.cleaned_data["action"] == "accept" else queue.suggestion_reject
+    try:
+        decide(staff=request.user, suggestion_id=suggestion_id)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("linking:queue")
+
+
+@role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
+@require_POST
+def claim_decide(request: AuthedRequest, claim_id: int) -> HttpResponse:
+    form = ClaimDecisionForm(request.POST)
+    if not form.is_valid():
+        return redirect("linking:queue")
+    decide = queue.claim_award if form.cleaned_data["action"] == "award" else queue.claim_dismiss
+    try:
+        decide(staff=request.user, claim_id=claim_id)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("linking:queue")
