@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
 import statistics
 import time
@@ -129,6 +130,9 @@ def search_latency(unlinked: int, probes: int = 2000) -> None:
     record_pks, _ = _insert(people[: probes * 2], photos, orgs, agency)
     keys_refresh()
     records = list(StudentRecord.objects.filter(pk__in=random.Random(5).sample(record_pks, probes)))
+    del people, photos[unlinked // 2 :]
+    gc.collect()
+    gc.freeze()  # as in a server process: the benchmark's own million objects are not the server's heap
     timings = []
     for record in records:
         started = time.perf_counter()
@@ -136,7 +140,7 @@ def search_latency(unlinked: int, probes: int = 2000) -> None:
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     p99 = timings[int(len(timings) * 0.99) - 1]
-    print(f"\n没照片,找找看: {len(photos):,} unlinked photos (SQLite), {len(timings)} searches:")
+    print(f"\n没照片,找找看: {unlinked:,} unlinked photos (SQLite), {len(timings)} searches:")
     print(
         f"  p50 {statistics.median(timings):.2f} ms, p99 {p99:.2f} ms, max {timings[-1]:.2f} ms"
         " (target p99 < 20 ms)"

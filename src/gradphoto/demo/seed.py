@@ -142,6 +142,11 @@ def _photo(
     )
 
 
+def _one_digit_off(number: str, position: int) -> str:
+    """The ID with one digit changed, as a collector might mistype it (the checksum then fails)."""
+    return number[:position] + str((int(number[position]) + 3) % 10) + number[position + 1 :]
+
+
 def _verdict(
     record: StudentRecord, photo: Photo, actor: User, verdict: str, reason: str = "", hours_ago: float = 2
 ) -> None:
@@ -343,19 +348,20 @@ def seed_cases(demo: Demo) -> None:
 
     _student(demo, _record(demo, PKU, name="孙浩然", **pku), case="photo_not_uploaded")
 
-    # Collected as 张玮 for record 张伟 (a homophone): exact linking misses it; 没照片,找找看 finds it.
-    record = _record(demo, SUDA, name="张伟", sex="男", **suda)
-    _photo(demo, record, "aopeng-cj", name="张玮")
+    # Collected as 刘欣治 for record 刘欣怡 (治 looks like 怡) with one ID digit mistyped: too uncertain for
+    # an automatic link, so the engine only suggests it; 没照片,找找看 finds it for the student.
+    record = _record(demo, SUDA, name="刘欣怡", sex="女", **suda)
+    _photo(demo, record, "aopeng-cj", name="刘欣治", id_number=_one_digit_off(record.id_number, 15))
     _student(demo, record, case="claimable_photo")
 
-    # Collected with one ID digit mistyped: the photo cannot link (Form A fixes the collection identity).
-    record = _record(demo, SUDA, name="刘欣怡", sex="女", **suda)
-    wrong_id = record.id_number[:10] + str((int(record.id_number[10]) + 1) % 10) + record.id_number[11:]
-    _photo(demo, record, "aopeng-cj", id_number=wrong_id)
+    # Name and ID number both typed wrong at collection: only Form A (with the values printed on the
+    # paper photo) can link it.
+    record = _record(demo, SUDA, name="张伟", sex="男", **suda)
+    _photo(demo, record, "aopeng-cj", name="王建华", id_number=_one_digit_off(record.id_number, 10))
     _student(demo, record, case="collection_identity_wrong")
 
     record = _record(demo, PKU, name="周嘉怡", sex="女", **graduated)
-    _photo(demo, record, "xinhua-bj", name="周佳怡", days_ago=500)
+    _photo(demo, record, "xinhua-bj", name="周佳", id_number=_one_digit_off(record.id_number, 8), days_ago=500)
     _student(demo, record, case="graduated_unlinked")
 
     # The account was registered as 李明 but the school reported 李鸣: nothing links (case 四).

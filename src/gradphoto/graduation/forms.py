@@ -69,8 +69,10 @@ class DiplomaForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, diploma: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, diploma: Any = None, erratum: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not erratum:
+            del self.fields["reason"]
         for name, label in EDITABLE_FIELDS.items():
             if name == "completion":
                 field: forms.Field = forms.ChoiceField(label=label, choices=Completion.choices)
@@ -80,6 +82,7 @@ class DiplomaForm(forms.Form):
                 value = getattr(diploma, name)
                 field.initial = f"{value:%Y-%m-%d}" if hasattr(value, "strftime") else value
             self.fields[name] = field
+        self.order_fields([*EDITABLE_FIELDS, "reason"])
 
     def changes(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}

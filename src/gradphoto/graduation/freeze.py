@@ -38,21 +38,30 @@ def _copy(photo_id: int, source: str, sha256: str) -> int | None:
     return None if name == frozen_name(sha256) else photo_id
 
 
+def _copy_all(items: list[tuple[int, str, str]]) -> set[int]:
+    return {pk for pk in (_copy(*item) for item in items) if pk is not None}
+
+
 class Freezer:
     """Copies photos in the background; `failures()` waits and names the photos that could not be copied."""
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="freeze")
-        self._pending: list[Future[int | None]] = []
+        self._pending: list[Future[set[int]]] = []
 
     def start(self, photos: list[Photo]) -> None:
-        # Plain values go to the threads, never model instances.
-        self._pending = [self._pool.submit(_copy, p.pk, p.file, p.sha256) for p in photos]
+        # Plain values go to the threads, never model instances; one slice of the photos per thread.
+        items = [(p.pk, p.file, p.sha256) for p in photos]
+        self._pending = [
+            self._pool.submit(_copy_all, items[n::THREADS]) for n in range(THREADS) if items[n::THREADS]
+        ]
 
     def failures(self) -> set[int]:
-        failed = {f.result() for f in self._pending}
+        failed: set[int] = set()
+        for future in self._pending:
+            failed |= future.result()
         self._pending = []
-        return {pk for pk in failed if pk is not None}
+        return failed
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -24,6 +24,7 @@ from .public import (
     photo_token,
     report_for_photo_token,
 )
+from .rules import setting
 
 MAX_TXT_BYTES = 16 * 1024
 
@@ -34,6 +35,8 @@ def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> H
         "certificate_form": CertificateForm(),
         "batch_form": BatchForm(),
         "kind": "",
+        "limit": setting("VERIFY_LOOKUPS_PER_WINDOW"),
+        "minutes": setting("VERIFY_WINDOW_MINUTES"),
     }
     response = render(request, "graduation/verify.html", {**base, **context}, status=status)
     response["Cache-Control"] = "no-store"

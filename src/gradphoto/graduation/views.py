@@ -166,10 +166,11 @@ def diploma(request: AuthedRequest, diploma_id: int) -> HttpResponse:
     found = get_diploma_for_user(request.user, diploma_id)
     if found is None:
         raise Http404
-    form = DiplomaForm(request.POST or None, diploma=found)
+    published = found.is_published(clock.today())
+    form = DiplomaForm(request.POST or None, diploma=found, erratum=published)
     if request.method == "POST" and form.is_valid():
         try:
-            if request.POST.get("action") == "erratum":
+            if published:
                 services.diploma_erratum(
                     staff=request.user,
                     diploma_id=found.pk,
@@ -187,7 +188,6 @@ def diploma(request: AuthedRequest, diploma_id: int) -> HttpResponse:
         (e, [(EDITABLE_FIELDS.get(k, k), e.before.get(k, ""), v) for k, v in e.after.items()])
         for e in found.errata.select_related("by")
     ]
-    published = found.is_published(clock.today())
     context = {"diploma": found, "form": form, "published": published, "errata": errata}
     return render(request, "graduation/diploma.html", context)
 

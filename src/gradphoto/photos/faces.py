@@ -12,11 +12,11 @@ The photo standard (standard.py) looks for faces in two ways; what each one catc
   when that finds nothing. Every rejection (no_face, multiple_faces, the bounds) is decided here.
 * Quick path, ``quick_look``, on the half-size image JPEG ``draft`` decodes: it can only accept. It needs
   exactly one face from ``zone_detector`` (the same five HOG filters and threshold, pyramid levels 0–4)
-  in the zone rows, where the face box of every acceptable face lies: y 28–572 of 640, the full width.
+  in the zone rows, where the face box of every acceptable face lies: y 30–568 of 640, the full width.
   Any second face there, in any pose the detector knows, sends the photo to the exact path. Outside the
   head-and-shoulders envelope (the top 40 rows, both sides above y ≈ 387) only background may show, so
   a second person above or beside the subject, even one cut by the frame's edge, does the same. Not
-  looked at on the quick path: a second face whose box reaches into the bottom 68 rows (below the chin,
+  looked at on the quick path: a second face whose box reaches into the bottom 72 rows (below the chin,
   where the subject's chest is) and faces over ~400 px wide, which cannot sit beside a compliant one.
 """
 

@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organisations', '0002_organisation_photo_background_and_more'),
-        ('photos', '0003_photo_birth_key_photo_id_key_photo_id_valid_and_more'),
-        ('records', '0003_studentrecord_birth_key_studentrecord_id_key_and_more'),
+        ('photos', '0002_photo_batch_photo_thumbnail_facecheck'),
+        ('records', '0002_studentrecord_admission_photo_and_more'),
         ('verification', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

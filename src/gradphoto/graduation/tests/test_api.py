@@ -108,3 +108,10 @@ def test_the_public_api_is_rate_limited_too(client, published, settings):
         ).status_code
         == 429
     )
+
+
+def test_the_openapi_schema_lists_the_graduation_and_verify_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/graduation/registrations" in paths and "/api/v1/verify/batch" in paths
+    assert "security" not in paths["/api/v1/verify/certificate"]["post"]  # public: no token
+    assert paths["/api/v1/graduation/registrations"]["post"]["security"]

@@ -167,3 +167,26 @@ def test_the_erratum_form_changes_only_what_was_edited(client, personas):
     client.post(reverse("graduation:diploma", args=[diploma.pk]), form)
     erratum = DiplomaErratum.objects.get()
     assert erratum.before == {"major": "法学"} and erratum.after == {"major": "法学（国际法）"}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_page_renders_in_both_languages(client, personas, settings, language):
+    record, _, student = graduate(personas)
+    blocked, blocked_photo, _ = graduate(personas)
+    with_admission_photo(blocked, blocked_photo, "failed")
+    batch = register(personas.alice, [record, blocked])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    client.force_login(personas.alice)
+    for url in (
+        reverse("graduation:candidates"),
+        reverse("graduation:batch", args=[batch.pk]),
+        reverse("graduation:diplomas"),
+        reverse("graduation:diploma", args=[record.diploma.pk]),
+        reverse("graduation:recheck", args=[blocked.pk]),
+        reverse("graduation:settings"),
+    ):
+        assert client.get(url).status_code == 200, url
+    client.force_login(student)
+    assert client.get(reverse("verification:diploma")).status_code == 200
+    client.logout()
+    assert client.get(reverse("graduation:verify")).status_code == 200

@@ -110,7 +110,11 @@ def test_no_such_certificate_and_a_wrong_name_take_similar_time(client, diploma,
 
     for number in cases.values():
         timed(number)  # warm-up
-    medians = {k: statistics.median(timed(n) for _ in range(25)) for k, n in cases.items()}
+    samples: dict[str, list[float]] = {k: [] for k in cases}
+    for _ in range(25):  # interleaved, so a burst of load on the machine hits both alike
+        for key, number in cases.items():
+            samples[key].append(timed(number))
+    medians = {k: statistics.median(v) for k, v in samples.items()}
     # Same path either way (one indexed query, one comparison, one log row): within a loose factor.
     assert max(medians.values()) < 2 * min(medians.values()), medians
 

@@ -44,7 +44,11 @@ def test_a_student_without_a_photo_finds_claims_and_verifies_it(browser, live_se
         page.wait_for_selector("[data-case=no_photo]")
         page.click("[id^=search-]")
         page.wait_for_selector("[data-candidate='1']")
-        assert page.locator("[data-candidate='1'] img.photo").evaluate("img => img.naturalWidth") == 120
+        loaded = (
+            "img => img.complete ? img.naturalWidth"
+            " : new Promise(r => { img.onload = () => r(img.naturalWidth); })"
+        )
+        assert page.locator("[data-candidate='1'] img.photo").evaluate(loaded) == 120
         assert "王*" in page.inner_text("#search-results") and "王小明" not in page.content()
         page.screenshot(path=str(artifacts / "claim-search-zh.png"), full_page=True)
         page.click("#claim-1")
