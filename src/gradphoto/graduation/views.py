@@ -125,14 +125,14 @@ def upload(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a file and check the registration options."))
         return redirect("graduation:candidates")
-    upload = form.cleaned_data["file"]
-    if upload.size > MAX_FILE_BYTES:
+    uploaded = form.cleaned_data["file"]
+    if uploaded.size > MAX_FILE_BYTES:
         messages.error(request, _("The file is larger than 10 MB."))
         return redirect("graduation:candidates")
     school = request.user.organisation
     assert school is not None
     try:
-        numbers, refused = student_numbers(upload.read(), upload.name or "")
+        numbers, refused = student_numbers(uploaded.read(), uploaded.name or "")
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("graduation:candidates")

@@ -142,7 +142,26 @@ def job_run(job_id: int) -> ImportJob:
     )
     with transaction.atomic():
         audit_record(actor=job.created_by, action="import.done", obj=job, after=summary["counts"])
+        _after_import(job)
     return job
+
+
+def _after_import(job: ImportJob) -> None:
+    """After commit: the linkage engine over the schools concerned, and "photos are ready" messages."""
+    from gradphoto.linking.tasks import link_run
+    from gradphoto.notifications.services import notify_photos_ready
+    from gradphoto.photos.models import LinkState, Photo
+
+    if job.kind == ImportKind.RECORDS:
+        school_ids = [job.organisation_id]
+    else:
+        batch = Photo.objects.filter(batch=job)
+        school_ids = sorted(set(batch.values_list("school_id", flat=True)))
+        linked = list(batch.filter(link_state=LinkState.LINKED).values_list("pk", flat=True))
+        if linked:
+            notify_photos_ready(photo_ids=linked)
+    if school_ids:
+        transaction.on_commit(lambda: link_run.enqueue(school_ids))
 
 
 def job_progress(job: ImportJob, done: int, total: int) -> None:

@@ -1,0 +1,34 @@
+"""After an import: the linkage engine runs for the schools concerned, and students hear their photo is ready."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from gradphoto.common.testing import make_record, make_student
+from gradphoto.demo.portrait import photo_set
+from gradphoto.imports.testing import batch_zip, photo_row
+from gradphoto.notifications.models import Message
+from gradphoto.photos.models import Photo
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_batch_triggers_the_engine_and_the_ready_message(
+    tmp_path, personas, django_capture_on_commit_callbacks
+):
+    exact, near = make_record(personas.school), make_record(personas.school, name="刘欣怡")
+    student = make_student(exact)
+    rows = [photo_row(exact, 1), photo_row(near, 2, XM="刘心怡")]  # 心/欣: same pinyin, exact ID
+    (tmp_path / "b.zip").write_bytes(
+        batch_zip(rows, {r["ZPWJ"]: p for r, p in zip(rows, photo_set(2), strict=True)})
+    )
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_photos", str(tmp_path / "b.zip"), agency="xinhua-bj", json=True, stdout=out)
+    assert json.loads(out.getvalue())["unlinked"] == 1
+    assert Photo.objects.get(collection_no="CJ000002").record == near  # linked by the engine afterwards
+    assert Message.objects.filter(user=student, kind__startswith="photo").exists()
