@@ -1,4 +1,4 @@
-"""After an import: the linkage engine runs for the schools concerned, and students hear their photo is ready."""
+"""After an import: the engine runs for the schools concerned; students hear their photo is ready."""
 
 from __future__ import annotations
 
