@@ -361,7 +361,9 @@ def seed_cases(demo: Demo) -> None:
     _student(demo, record, case="collection_identity_wrong")
 
     record = _record(demo, PKU, name="周嘉怡", sex="女", **graduated)
-    _photo(demo, record, "xinhua-bj", name="周佳", id_number=_one_digit_off(record.id_number, 8), days_ago=500)
+    _photo(
+        demo, record, "xinhua-bj", name="周佳", id_number=_one_digit_off(record.id_number, 8), days_ago=500
+    )
     _student(demo, record, case="graduated_unlinked")
 
     # The account was registered as 李明 but the school reported 李鸣: nothing links (case 四).

@@ -133,13 +133,14 @@ def photo_link(*, photo: Photo, actor: Any = None) -> str:
 
 def _records_by_rule(photos: list[Photo]) -> list[StudentRecord | None]:
     """find_record_for_photo for many photos in two queries (exact equality, as in the database)."""
+    records = StudentRecord.objects.only("school_id", "name", "id_number", "collection_uid").order_by()
     codes = {p.collection_code for p in photos if p.collection_code}
-    by_code = {r.collection_uid: r for r in StudentRecord.objects.filter(collection_uid__in=codes).order_by()}
+    by_code = {r.collection_uid: r for r in records.filter(collection_uid__in=codes)}
     identities: dict[tuple[int, str, str], list[StudentRecord]] = defaultdict(list)
-    candidates = StudentRecord.objects.filter(
+    candidates = records.filter(
         school_id__in={p.school_id for p in photos},
         id_number__in={p.id_number_collected for p in photos},
-    ).order_by()
+    )
     for record in candidates:
         identities[(record.school_id, record.name, record.id_number)].append(record)
     found: list[StudentRecord | None] = []
@@ -159,11 +160,8 @@ def photos_link_new(*, photos: list[Photo], now: dt.datetime) -> None:
     records = _records_by_rule(photos)
     ids = sorted({r.pk for r in records if r is not None})
     list(StudentRecord.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-    taken = set(
-        Photo.objects.filter(record_id__in=ids, link_state=LinkState.LINKED).values_list(
-            "record_id", flat=True
-        )
-    )
+    linked = Photo.objects.filter(record_id__in=ids, link_state=LinkState.LINKED)
+    taken = set(linked.values_list("record_id", flat=True))
     for photo, record in zip(photos, records, strict=True):
         if record is None:
             continue

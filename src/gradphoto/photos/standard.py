@@ -268,10 +268,10 @@ def _decode(image: Image.Image, result: CheckResult, profile: PhotoProfile) -> I
     return rgb
 
 
-def _corners(pixels: np.ndarray, result: CheckResult, profile: PhotoProfile) -> dict[str, float]:
-    """Each top corner's mean colour (patches of CORNER px at full size) into the measurements, and its
-    largest per-channel difference from the profile colour, by the corner's name."""
-    side, differences = CORNER * pixels.shape[1] // profile.width, {}
+def _corners(pixels: np.ndarray, result: CheckResult, profile: PhotoProfile, side: int) -> dict[str, float]:
+    """Each top corner's mean colour (side × side patches) into the measurements, and its largest
+    per-channel difference from the profile colour, by the corner's name."""
+    differences = {}
     for name, patch in (("左上", pixels[:side, :side]), ("右上", pixels[:side, -side:])):
         mean = patch.reshape(-1, 3).mean(axis=0)
         result.measurements[_CORNER_KEYS[name]] = tuple(int(c) for c in np.rint(mean))
@@ -281,7 +281,7 @@ def _corners(pixels: np.ndarray, result: CheckResult, profile: PhotoProfile) -> 
 
 def _check_background(pixels: np.ndarray, result: CheckResult, profile: PhotoProfile) -> None:
     """Mean colour of each top-corner patch within the tolerance (per channel) of the profile colour."""
-    for name, difference in _corners(pixels, result, profile).items():
+    for name, difference in _corners(pixels, result, profile, CORNER).items():
         if difference > profile.background_tolerance:
             colour = result.measurements[_CORNER_KEYS[name]]
             wanted, actual = ("RGB({},{},{})".format(*c) for c in (profile.background, colour))
@@ -318,10 +318,10 @@ def quick_bounds(profile: PhotoProfile) -> dict[str, tuple[float, float]]:
 
 def _quick_ok(half: np.ndarray, quarter: np.ndarray, result: CheckResult, profile: PhotoProfile) -> bool:
     """Corner colours well within tolerance, then faces.quick_look; its measurements go to ``result``."""
-    tolerance = profile.background_tolerance
-    if max(_corners(half, result, profile).values()) > tolerance - QUICK_MARGIN["background"]:
+    tolerance, scale = profile.background_tolerance, profile.width // half.shape[1]
+    corners = _corners(half, result, profile, CORNER // scale)
+    if max(corners.values()) > tolerance - QUICK_MARGIN["background"]:
         return False
-    scale = profile.width // half.shape[1]
     values = faces.quick_look(half, quarter, profile.background, tolerance, quick_bounds(profile), scale)
     if values is None:
         return False
