@@ -8,11 +8,13 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
 
 from gradphoto.common.errors import DomainError, NotFound
 from gradphoto.corrections import services
 from gradphoto.corrections.access import applications_visible_to, get_application_for_user
+from gradphoto.corrections.attachments import attachment_add
 from gradphoto.corrections.models import Application
 
 from .common import ErrorOut, user_of
@@ -160,3 +162,32 @@ def form_pdf(request: HttpRequest, application_id: int) -> HttpResponse:
     from gradphoto.corrections.pdf import application_pdf
 
     return HttpResponse(application_pdf(app), content_type="application/pdf")
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    size_bytes: int
+
+
+@router.post("/{application_id}/attachments", response={201: AttachmentOut, **ERRORS})
+def add_attachment(
+    request: HttpRequest, application_id: int, kind: Form[str], file: File[UploadedFile]
+) -> tuple[int, AttachmentOut]:
+    """A signed scan or other evidence (JPEG, PNG or PDF without scripts, at most 10 MB)."""
+    found = attachment_add(
+        user=user_of(request),
+        application_id=application_id,
+        kind=kind,
+        filename=file.name or "upload",
+        data=file.read(),
+    )
+    return 201, AttachmentOut(
+        id=found.pk,
+        kind=found.kind,
+        filename=found.filename,
+        content_type=found.content_type,
+        size_bytes=found.size_bytes,
+    )

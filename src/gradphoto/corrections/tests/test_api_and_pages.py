@@ -103,3 +103,42 @@ def test_worklists_mask_id_numbers(client, personas, pair):
         client.force_login(user)
         html = client.get(reverse("corrections:worklist")).content.decode()
         assert first.name in html and first.id_number not in html
+
+
+def test_staff_attach_a_signed_scan_over_the_api_and_others_cannot(client, personas, pair):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gradphoto.common.testing import tiny_jpeg
+
+    (first, _), (student, _) = pair
+    app = client.post(
+        "/api/v1/applications",
+        {"record_id": first.pk, "form_type": "a_swap"},
+        content_type="application/json",
+        **bearer(student),
+    ).json()
+    url = f"/api/v1/applications/{app['id']}/attachments"
+    ok = client.post(
+        url,
+        {"kind": "signed_form", "file": SimpleUploadedFile("scan.jpg", tiny_jpeg())},
+        **bearer(personas.carol),
+    )
+    assert ok.status_code == 201 and ok.json()["content_type"] == "image/jpeg"
+    bad = client.post(
+        url,
+        {"kind": "signed_form", "file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 /JavaScript")},
+        **bearer(personas.carol),
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "pdf_active_content"
+    assert (
+        client.post(
+            url, {"kind": "other", "file": SimpleUploadedFile("a.jpg", tiny_jpeg())}, **bearer(personas.bob)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            url, {"kind": "other", "file": SimpleUploadedFile("a.jpg", tiny_jpeg())}, **bearer(student)
+        ).status_code
+        == 403
+    )
