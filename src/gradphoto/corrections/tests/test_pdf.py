@@ -201,7 +201,7 @@ def test_urls_in_fields_are_text_and_never_fetched(
         FormType.FIX_IDENTITY,
         record,
         reason=URL_REASON,
-        wrong_name='<link rel="stylesheet" href="file:///etc/passwd">',
+        wrong_name='<link href="file:///etc/x">',
     )
 
     html = application_html(app)

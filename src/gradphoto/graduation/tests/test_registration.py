@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from gradphoto.audit.models import AuditEvent
 from gradphoto.common.testing import make_photo, tiny_jpeg
+from gradphoto.graduation.freeze import _copy
 from gradphoto.graduation.models import CertificateCounter, DiplomaRecord
 from gradphoto.photos.models import LinkState, Photo
 from gradphoto.records.models import RecordStatus
@@ -165,3 +167,27 @@ def test_other_schools_records_are_ignored(personas):
     theirs, _, _ = graduate(personas, school=personas.other_school)
     batch = register(personas.alice, [mine, theirs], school=personas.school)
     assert batch.registered == 1 and not DiplomaRecord.objects.filter(record=theirs).exists()
+
+
+def test_other_storages_freeze_through_the_storage_api(personas, monkeypatch):
+    from gradphoto.graduation import freeze
+
+    class NotTheFileSystem:
+        pass
+
+    monkeypatch.setattr(freeze, "FileSystemStorage", NotTheFileSystem)  # as with S3: no direct writes
+    record, photo, _ = graduate(personas)
+    register(personas.alice, [record])
+    diploma = DiplomaRecord.objects.get(record=record)
+    with default_storage.open(diploma.photo_file, "rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == photo.sha256
+
+
+def test_a_frozen_copy_is_written_once_and_left_alone(personas):
+    record, photo, _ = graduate(personas)
+    register(personas.alice, [record])
+    path = default_storage.path(DiplomaRecord.objects.get(record=record).photo_file)
+    before = os.stat(path)
+    assert _copy(photo.pk, photo.file, photo.sha256) is None
+    assert os.stat(path).st_mtime_ns == before.st_mtime_ns and oct(before.st_mode)[-3:] == "644"
+    assert not [n for n in os.listdir(os.path.dirname(path)) if n.endswith(".tmp")]

@@ -51,7 +51,7 @@ def test_accepting_links_the_photo_and_is_audited(personas, suggestion):
     again = client.post(
         reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"}, follow=True
     )
-    assert "already decided" in again.content.decode()
+    assert "该建议已处理" in again.content.decode()
 
 
 def test_rejecting_keeps_the_photo_unlinked(personas, suggestion):
