@@ -342,7 +342,8 @@ def seed_cases(demo: Demo) -> None:
         record, photo, _student(demo, record, case="verdict_locked"), "wrong", "not_swapped", hours_ago=72
     )
 
-    record = _record(demo, PKU, name="赵子涵", **graduated)
+    # Registered now (still 注册学籍); demo/diplomas.py registers the diploma through the real service.
+    record = _record(demo, PKU, name="赵子涵", **dict(graduated, status=RecordStatus.REGISTERED))
     photo = _photo(demo, record, "xinhua-bj", days_ago=500)
     _verdict(record, photo, _student(demo, record, case="graduated"), "correct", hours_ago=24 * 400)
 
@@ -415,6 +416,8 @@ def seed(seed_value: int = 2026, photo_count: int = 160) -> list[dict[str, Any]]
     seed_staff(demo)
     seed_bulk(demo)
     from .applications import seed_applications
+    from .diplomas import seed_diplomas
 
     seed_applications(demo)
+    seed_diplomas(demo)
     return demo.accounts
