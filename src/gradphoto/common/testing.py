@@ -152,3 +152,11 @@ def make_personas() -> Personas:
         erin=make_staff(Role.COLLECTOR_STAFF, agency, "erin"),
         frank=make_staff(Role.OPERATOR, platform, "frank"),
     )
+
+
+# For Playwright: the natural width of an <img> once it has loaded (it may still be loading when the
+# page reports ready), 0 when it fails to load.
+LOADED_WIDTH = (
+    "img => img.complete && img.naturalWidth ? img.naturalWidth"
+    " : new Promise(r => { img.onload = () => r(img.naturalWidth); img.onerror = () => r(0); })"
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gradphoto.common import clock
-from gradphoto.common.testing import PASSWORD
+from gradphoto.common.testing import LOADED_WIDTH, PASSWORD
 from gradphoto.demo.portrait import photo_set
 from gradphoto.graduation.models import DiplomaRecord, PublicLookup
 
@@ -58,7 +58,7 @@ def graduate_applies(browser, live_server, student, diploma, artifacts) -> str:
     page = open_as(browser, live_server, student.email, PHONE)
     page.goto(live_server.url + "/xueli/")
     page.wait_for_selector(f"#diploma-{diploma.pk}[data-published='1']")
-    assert page.locator(f"#diploma-{diploma.pk} img.photo").evaluate("img => img.naturalWidth") == 480
+    assert page.locator(f"#diploma-{diploma.pk} img.photo").evaluate(LOADED_WIDTH) == 480
     page.select_option(f"#validity-{diploma.pk}", "60")
     page.click(f"#report-create-{diploma.pk}")
     page.wait_for_selector("[data-report][data-state=valid]")
@@ -78,7 +78,7 @@ def employer_verifies(browser, live_server, code, diploma, artifacts) -> None:
     shown = page.inner_text("#verify-result")
     assert diploma.certificate_no in shown and diploma.name in shown
     assert diploma.id_number not in page.content()
-    assert page.locator("#verify-photo").evaluate("img => img.naturalWidth") == 480
+    assert page.locator("#verify-photo").evaluate(LOADED_WIDTH) == 480
     page.screenshot(path=str(artifacts / "graduation-verify-code.png"), full_page=True)
     lines = f"{diploma.name};{diploma.certificate_no}\n王某;{diploma.certificate_no}"
     page.fill("#batch-form textarea[name=text]", lines)

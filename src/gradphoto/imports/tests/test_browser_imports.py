@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradphoto.common.testing import PASSWORD, make_record, make_student
+from gradphoto.common.testing import LOADED_WIDTH, PASSWORD, make_record, make_student
 from gradphoto.demo.portrait import photo_set
 from gradphoto.imports.testing import batch_zip, photo_row, record_row, records_csv
 
@@ -56,5 +56,5 @@ def test_records_then_photos_then_the_student_sees_the_photo(
 
     page = log_in(browser, live_server, student.email)
     page.wait_for_selector("[data-case=awaiting_verdict]")
-    assert page.locator("img.photo").evaluate("img => img.naturalWidth") == 480
+    assert page.locator("img.photo").evaluate(LOADED_WIDTH) == 480
     page.close()

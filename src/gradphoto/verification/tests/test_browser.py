@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradphoto.common.testing import PASSWORD, make_photo, make_record, make_student
+from gradphoto.common.testing import LOADED_WIDTH, PASSWORD, make_photo, make_record, make_student
 from gradphoto.demo.portrait import photo_set
 from gradphoto.verification.models import Conclusion
 
@@ -32,7 +32,7 @@ def test_a_student_confirms_photo_correct_on_a_phone(browser, live_server, stude
     log_in(page, live_server, student)
     page.wait_for_selector("text=学籍信息")
     page.screenshot(path=str(artifacts / "records-phone-zh.png"), full_page=True)
-    assert page.locator("img.photo").evaluate("img => img.naturalWidth") == 480
+    assert page.locator("img.photo").evaluate(LOADED_WIDTH) == 480
     page.click("button:has-text('照片正确')")
     page.wait_for_selector("text=学历照片完全正确？")
     page.click("button:has-text('确定')")
