@@ -16,7 +16,7 @@ import pytest
 from gradphoto.demo.portrait import photo_set
 from gradphoto.imports.testing import batch_zip
 
-COUNT = 48
+COUNT = 96
 SETUP = """
 import django, json, sys
 django.setup()
