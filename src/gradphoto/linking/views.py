@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
@@ -126,15 +127,10 @@ def work_queue(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
-@require_POST
-def suggestion_decide(request: AuthedRequest, suggestion_id: int) -> HttpResponse:
-    form = SuggestionDecisionForm(request.POST)
-    if not form.is_valid():
-        return redirect("linking:queue")
-    decide = queue.suggestion_accept if form.cleaned_data["action"] == "accept" else queue.suggestion_reject
+def _queue_decision(request: AuthedRequest, decide: Callable[..., object], **target: int) -> HttpResponse:
+    """Run one queue decision: 404 for objects the user may not know, the message otherwise."""
     try:
-        decide(staff=request.user, suggestion_id=suggestion_id)
+        decide(staff=request.user, **target)
     except NotFound as error:
         raise Http404 from error
     except DomainError as error:
@@ -146,10 +142,22 @@ def suggestion_decide(request: AuthedRequest, suggestion_id: int) -> HttpRespons
 
 @role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
 @require_POST
+def suggestion_decide(request: AuthedRequest, suggestion_id: int) -> HttpResponse:
+    form = SuggestionDecisionForm(request.POST)
+    if not form.is_valid():
+        return redirect("linking:queue")
+    decide = queue.suggestion_accept if form.cleaned_data["action"] == "accept" else queue.suggestion_reject
+    return _queue_decision(request, decide, suggestion_id=suggestion_id)
+
+
+@role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
+@require_POST
 def claim_decide(request: AuthedRequest, claim_id: int) -> HttpResponse:
     form = ClaimDecisionForm(request.POST)
     if not form.is_valid():
         return redirect("linking:queue")
+    decide = queue.claim_award if form.cleaned_data["action"] == "award" else queue.claim_dismiss
+    return _queue_decision(request, decide, claim_id=claim_id)
     decide = queue.claim_award if form.cleaned_data["action"] == "award" else queue.claim_dismiss
     try:
         decide(staff=request.user, claim_id=claim_id)
