@@ -81,7 +81,8 @@ def _fix_identity(app: Application, staff: User) -> str:
     record = app.record
     before = {"name": photo.name_collected, "id_number": photo.id_number_collected}
     photo.name_collected, photo.id_number_collected = record.name, record.id_number
-    photo.save(update_fields=["name_collected", "id_number_collected"])
+    photo.key_version = 0  # the linkage keys follow the corrected collection data
+    photo.save(update_fields=["name_collected", "id_number_collected", "key_version"])
     audit_record(
         actor=staff,
         action="photo.identity_corrected",
@@ -185,6 +186,7 @@ def _erratum(app: Application, staff: User) -> str:
         elif key == "length_years":
             value = Decimal(value)
         setattr(record, key, value)
+    record.key_version = 0  # the linkage keys follow the corrected name, ID number and birth date
     record.save()
     audit_record(
         actor=staff,

@@ -27,9 +27,9 @@ from .services import StoredPhoto, photos_add_stored
 from .standard import CheckResult, PhotoProfile, check_photo
 
 INLINE_BELOW = 16  # small batches are checked in this process: starting a pool costs more
-TASK_PHOTOS = 2  # photos per task sent to a worker
+TASK_PHOTOS = 4  # photos per task sent to a worker
 WINDOW = 4  # photos in flight per worker: enough to keep it busy, few enough to bound memory
-CHUNK = 16  # accepted photos stored per transaction (a killed run loses at most one chunk's rows)
+CHUNK = 64  # accepted photos stored per transaction (a killed run loses at most one chunk's rows)
 PROGRESS_EVERY = 64  # rows between progress updates
 
 

@@ -42,6 +42,16 @@ _STD_LUMINANCE = np.array(
      49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99],
     dtype=np.int64,
 )  # fmt: skip
+_QUALITIES = np.arange(1, 101)
+_SCALED = np.clip(  # the standard table scaled for each IJG quality 1..100, one row per quality
+    (
+        _STD_LUMINANCE[None, :] * np.where(_QUALITIES < 50, 5000 // _QUALITIES, 200 - 2 * _QUALITIES)[:, None]
+        + 50
+    )
+    // 100,
+    1,
+    255,
+)
 
 
 @dataclass(frozen=True)
@@ -180,11 +190,8 @@ def estimate_quality(image: Image.Image) -> int:
     if not tables:
         raise ValueError("image has no JPEG quantisation tables")
     table = np.asarray(tables[min(tables)], dtype=np.int64)
-    qualities = np.arange(1, 101)
-    scale = np.where(qualities < 50, 5000 // qualities, 200 - 2 * qualities)
-    scaled = np.clip((_STD_LUMINANCE[None, :] * scale[:, None] + 50) // 100, 1, 255)
-    error = np.abs(scaled - table[None, :]).sum(axis=1)
-    return int(qualities[np.flatnonzero(error == error.min())[-1]])
+    error = np.abs(_SCALED - table[None, :]).sum(axis=1)
+    return int(_QUALITIES[np.flatnonzero(error == error.min())[-1]])
 
 
 def _kb(count: int) -> str:

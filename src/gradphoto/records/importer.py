@@ -149,7 +149,8 @@ def _upsert(
                     )
                 )
             else:
-                StudentRecord.objects.filter(pk=record.pk).update(updated_at=now, **values)
+                # key_version 0: the linkage keys are derived again from the new values on the next run.
+                StudentRecord.objects.filter(pk=record.pk).update(updated_at=now, key_version=0, **values)
                 counts["updated"] += 1
                 changed.append(record.pk)
                 audits.append(_audit(now, actor, role, "record.updated", record.pk, diff))

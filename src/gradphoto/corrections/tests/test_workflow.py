@@ -243,3 +243,32 @@ def test_two_staff_deciding_at_once_produce_one_decision(personas):
     assert ApplicationEvent.objects.filter(application=app, to_state="applied").count() == 1
     photo_a.refresh_from_db()
     assert photo_a.record == b
+
+
+@pytest.mark.django_db
+def test_corrected_names_and_ids_get_fresh_linkage_keys(personas):
+    """An erratum changes the record, a fixed collection the photo: the engine derives their keys again."""
+    from gradphoto.corrections.effects import apply_effect
+    from gradphoto.corrections.models import Application
+    from gradphoto.linking.engine.keys import KEY_VERSION, keys_refresh
+    from gradphoto.photos.models import Photo
+
+    record = make_record(personas.school, learning_centre=personas.centre)
+    photo = make_photo(record, personas.agency, name="张三丰")
+    assert photo.link_state == LinkState.UNLINKED
+    keys_refresh()
+    now = clock.now()
+    common = {"record": record, "school": record.school, "centre": personas.centre, "created_at": now}
+    fix = Application.objects.create(form_type=FormType.FIX_IDENTITY, photo=photo, updated_at=now, **common)
+    apply_effect(fix, personas.alice)
+    photo = Photo.objects.get(pk=photo.pk)
+    assert (photo.link_state, photo.key_version) == (LinkState.LINKED, 0)
+    erratum = Application.objects.create(
+        form_type=FormType.STATUS_ERRATUM, erratum={"name": "单伟"}, updated_at=now, **common
+    )
+    apply_effect(erratum, personas.alice)
+    record.refresh_from_db()
+    assert record.key_version == 0
+    keys_refresh()
+    record.refresh_from_db()
+    assert (record.key_version, record.pinyin_key) == (KEY_VERSION, "shanwei")

@@ -127,3 +127,19 @@ def test_a_corrected_name_links_the_waiting_account_and_its_photo(tmp_path, pers
 def test_an_unknown_school_is_exit_2(tmp_path, personas):
     code, summary = run(tmp_path, records_csv(template_rows(personas, 1)), school="99999")
     assert code == 2 and summary["file_error"]["code"] == "unknown_organisation"
+
+
+def test_a_changed_name_or_id_gets_fresh_linkage_keys(tmp_path, personas):
+    from gradphoto.linking.engine.keys import KEY_VERSION, keys_refresh
+    from gradphoto.linking.engine.normalise import pinyin_key
+
+    rows = template_rows(personas, 2)
+    run(tmp_path, records_csv(rows))
+    keys_refresh()
+    rows[0]["XM"] = "单伟"
+    run(tmp_path, records_csv(rows))
+    renamed, untouched = (StudentRecord.objects.get(student_no=row["XH"]) for row in rows)
+    assert (renamed.key_version, untouched.key_version) == (0, KEY_VERSION)
+    keys_refresh()
+    renamed.refresh_from_db()
+    assert renamed.key_version == KEY_VERSION and renamed.pinyin_key == pinyin_key("单伟") == "shanwei"
