@@ -12,6 +12,7 @@ from gradphoto.audit.models import AuditEvent
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock, idnumber
 from gradphoto.common.images import store_content_addressed
+from gradphoto.linking.engine.keys import photo_keys_fill
 from gradphoto.linking.services import photo_link, photos_link_new
 from gradphoto.organisations.models import Organisation
 
@@ -102,7 +103,7 @@ def photos_add_stored(*, stored: list[StoredPhoto], actor: Any = None, batch: An
 
 
 def _new_photo(item: StoredPhoto, batch: Any, now: dt.datetime) -> Photo:
-    return Photo(
+    photo = Photo(
         agency=item.agency,
         school=item.school,
         collection_no=item.collection_no,
@@ -118,6 +119,8 @@ def _new_photo(item: StoredPhoto, batch: Any, now: dt.datetime) -> Photo:
         thumbnail=item.thumbnail,
         batch=batch,
     )
+    photo_keys_fill(photo)  # the linkage keys are written with the row
+    return photo
 
 
 def _add_chunk(stored: list[StoredPhoto], actor: Any, batch: Any) -> list[Photo]:

@@ -14,6 +14,7 @@ from gradphoto.audit.models import AuditEvent
 from gradphoto.common import clock
 from gradphoto.common.tabular import RowError, read_table
 from gradphoto.imports.models import ImportJob
+from gradphoto.linking.engine.keys import record_keys_fill
 from gradphoto.linking.services import photos_link_pending
 from gradphoto.organisations.models import Organisation, OrgKind
 
@@ -154,6 +155,8 @@ def _upsert(
                 counts["updated"] += 1
                 changed.append(record.pk)
                 audits.append(_audit(now, actor, role, "record.updated", record.pk, diff))
+        for record in new:
+            record_keys_fill(record)
         created = StudentRecord.objects.bulk_create(new, batch_size=CHUNK)
         counts["created"] += len(created)
         ids = (

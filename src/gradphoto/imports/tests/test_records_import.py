@@ -143,3 +143,19 @@ def test_a_changed_name_or_id_gets_fresh_linkage_keys(tmp_path, personas):
     keys_refresh()
     renamed.refresh_from_db()
     assert renamed.key_version == KEY_VERSION and renamed.pinyin_key == pinyin_key("单伟") == "shanwei"
+
+
+def test_imported_records_carry_their_linkage_keys(tmp_path, personas):
+    from gradphoto.linking.engine.keys import KEY_VERSION, RECORD_FIELDS, keys_refresh, record_identity
+
+    run(tmp_path, records_csv(template_rows(personas, 3)))
+    assert keys_refresh() == {"records": 0, "photos": 0}
+    for values in StudentRecord.objects.filter(key_version=KEY_VERSION).values_list(*RECORD_FIELDS):
+        ident = record_identity(values)
+        record = StudentRecord.objects.get(pk=values[0])
+        assert (record.id_key, record.birth_key, record.pinyin_key) == (
+            ident.id_key,
+            ident.birth_key,
+            ident.pinyin_key,
+        )
+    assert StudentRecord.objects.filter(key_version=KEY_VERSION).count() == 3

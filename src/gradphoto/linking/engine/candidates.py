@@ -9,7 +9,7 @@ is invalid or missing. The student's search (records → photos) probes the same
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection
@@ -20,7 +20,7 @@ from gradphoto.records.models import StudentRecord
 from .compare import Identity
 from .normalise import excel_truncated, id_repairs, normalise_name, one_edit_variants
 
-IN_CHUNK = 500
+IN_CHUNK = 5000  # values per IN list (SQLite takes 32766 parameters, PostgreSQL 65535)
 # Each join is "photo p → record r"; the photo side is limited to unlinked photos in scope.
 JOINS = {
     "T0_id": "r.id_key = p.id_key AND p.id_key <> ''",
@@ -54,6 +54,22 @@ def identity_from_keys(row: tuple[Any, ...]) -> Identity:
         valid = bool(key)
     norm = normalise_name(name)
     return Identity(pk, str(school), norm, py, key, bool(valid), birth, (student_no or "").strip())
+
+
+def rows_in(model: Any, columns: tuple[str, ...], column: str, values: list[Any]) -> Iterator[tuple]:
+    """``columns`` of the rows whose ``column`` is in ``values``, IN_CHUNK values a query.
+
+    Plain SQL, the same on both databases: a run passes hundreds of thousands of values, and the ORM's
+    per-value preparation of ``__in`` lists was a measurable share of its time.
+    """
+    quote = connection.ops.quote_name
+    table, selected = quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {selected} FROM {table} WHERE {quote(column)} IN ({marks})", chunk)  # noqa: S608
+            yield from cursor.fetchall()
 
 
 def _scope(school_ids: Iterable[int] | None) -> tuple[str, list[Any]]:
@@ -100,12 +116,9 @@ def repair_pairs(photos: Iterable[Identity], pairs: dict[int, set[int]]) -> None
                 wanted[repaired].append(photo.pk)
             if excel_truncated(photo.id_key):
                 truncated.append(photo)
-    keys = list(wanted)
-    for start in range(0, len(keys), IN_CHUNK):
-        chunk = keys[start : start + IN_CHUNK]
-        for record_pk, key in StudentRecord.objects.filter(id_key__in=chunk).values_list("pk", "id_key"):
-            for photo_pk in wanted[key]:
-                pairs[photo_pk].add(record_pk)
+    for record_pk, key in rows_in(StudentRecord, ("id", "id_key"), "id_key", list(wanted)):
+        for photo_pk in wanted[key]:
+            pairs[photo_pk].add(record_pk)
     for photo in truncated:  # a B-tree range on the 14-digit prefix (area + birth date)
         prefix = photo.id_key[:14]
         found = StudentRecord.objects.filter(id_key__gte=prefix, id_key__lt=prefix + ":")
@@ -121,16 +134,10 @@ def unlinked_photos(school_ids: Iterable[int] | None = None) -> list[Identity]:
 
 
 def records_by_pk(pks: Iterable[int]) -> dict[int, Identity]:
-    """The records with these primary keys, IN_CHUNK per query."""
-    wanted = sorted(set(pks))
-    found: dict[int, Identity] = {}
-    for start in range(0, len(wanted), IN_CHUNK):
-        rows = StudentRecord.objects.filter(pk__in=wanted[start : start + IN_CHUNK]).values_list(
-            *RECORD_COLUMNS
-        )
-        for row in rows:
-            found[row[0]] = identity_from_keys(row)
-    return found
+    """The records with these primary keys."""
+    columns = ("id", *RECORD_COLUMNS[1:])
+    rows = rows_in(StudentRecord, columns, "id", sorted(set(pks)))
+    return {row[0]: identity_from_keys(row) for row in rows}
 
 
 def photos_near_record(record: Identity, school_id: int, limit: int = 12) -> list[Identity]:

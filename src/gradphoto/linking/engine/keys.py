@@ -1,15 +1,20 @@
 """Derived, indexed linkage keys on StudentRecord and Photo, refreshed in bulk (LINKAGE.md §4).
 
-Rows are created by other apps with key_version 0; `keys_refresh` fills every row whose key_version is
-below KEY_VERSION, so creation paths need no hooks. Bump KEY_VERSION whenever normalisation changes
-(a new character table, a new surname reading): the next run refreshes every row once. Code that
-changes a name or an ID number in place sets key_version to 0 (`keys_mark_stale`).
+Bulk creation paths (the 学籍 and photo importers) set the keys as they insert (`record_keys_fill`,
+`photo_keys_fill`); any other row is created with key_version 0, and `keys_refresh` fills every row whose
+key_version is below KEY_VERSION, so no creation path needs a hook to be correct. Bump KEY_VERSION
+whenever normalisation changes (a new character table, a new surname reading): the next run refreshes
+every row once. Code that changes a name or an ID number in place sets key_version to 0.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
 from typing import Any
 
 from django.db import connection, transaction
@@ -27,6 +32,8 @@ CHUNK = 20000
 RESIDENT_ID = "居民身份证"
 RECORD_FIELDS = ("pk", "school_id", "name", "id_type", "id_number", "birth_date", "student_no")
 PHOTO_FIELDS = ("pk", "school_id", "name_collected", "id_number_collected", "student_no_collected")
+_RECORD_ATTRS = ("pk", "school_id", "name", "id_type", "id_number", "birth_date", "student_no")
+_PHOTO_ATTRS = PHOTO_FIELDS
 
 
 def record_identity(row: tuple[Any, ...]) -> Identity:
@@ -63,6 +70,21 @@ def photo_identity(row: tuple[Any, ...]) -> Identity:
         birth_key=birth_of(key),
         student_no=(student_no or "").strip(),
     )
+
+
+def record_keys_fill(record: StudentRecord) -> None:
+    """Set the derived keys on a record about to be inserted: importers write them with the row, so a
+    run finds nothing stale (a second UPDATE of every row was most of a bulk refresh)."""
+    ident = record_identity(tuple(getattr(record, f) for f in _RECORD_ATTRS))
+    record.id_key, record.birth_key, record.pinyin_key = ident.id_key, ident.birth_key, ident.pinyin_key
+    record.key_version = KEY_VERSION
+
+
+def photo_keys_fill(photo: Photo) -> None:
+    """Set the derived keys on a photo about to be inserted (see record_keys_fill)."""
+    ident = photo_identity(tuple(getattr(photo, f) for f in _PHOTO_ATTRS))
+    photo.id_key, photo.id_valid, photo.birth_key = ident.id_key, ident.id_valid, ident.birth_key
+    photo.pinyin_key, photo.key_version = ident.pinyin_key, KEY_VERSION
 
 
 def _stale(model: type[Model], school_ids: Iterable[int] | None, pks: Iterable[int] | None) -> QuerySet:
@@ -113,36 +135,84 @@ def keys_refresh(
     return counts
 
 
+def _record_values(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [(KEY_VERSION, i.id_key, i.birth_key, i.pinyin_key, i.pk) for i in map(record_identity, rows)]
+
+
+def _photo_values(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [
+        (KEY_VERSION, i.id_key, i.id_valid, i.birth_key, i.pinyin_key, i.pk)
+        for i in map(photo_identity, rows)
+    ]
+
+
+def _computed(
+    chunks: Iterator[list[tuple[Any, ...]]], compute: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Each chunk's key values, in order. A full first chunk means a bulk refresh: then the keys are
+    computed in forked worker processes (pure functions, no database) while this process reads and
+    writes the chunks around them; a handful of stale rows are computed here."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    processes = os.cpu_count() or 1
+    if len(first) < CHUNK or processes == 1:
+        yield compute(first)
+        yield from map(compute, chunks)
+        return
+    window: deque[Future[list[tuple[Any, ...]]]] = deque()
+    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("fork")) as pool:
+        for rows in _prepend(first, chunks):
+            window.append(pool.submit(compute, rows))
+            if len(window) > processes:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+
+def _prepend(
+    first: list[tuple[Any, ...]], rest: Iterator[list[tuple[Any, ...]]]
+) -> Iterator[list[tuple[Any, ...]]]:
+    yield first
+    yield from rest
+
+
+_TABLES: dict[
+    str, tuple[type[Model], tuple[str, ...], Callable[..., list[tuple[Any, ...]]], tuple[str, ...]]
+] = {
+    "records": (
+        StudentRecord,
+        RECORD_FIELDS,
+        _record_values,
+        ("key_version", "id_key", "birth_key", "pinyin_key"),
+    ),
+    "photos": (
+        Photo,
+        PHOTO_FIELDS,
+        _photo_values,
+        ("key_version", "id_key", "id_valid", "birth_key", "pinyin_key"),
+    ),
+}
+
+
 def _refresh(
     counts: dict[str, int],
     school_ids: Iterable[int] | None,
     record_ids: Iterable[int] | None,
     photo_ids: Iterable[int] | None,
 ) -> None:
-    if photo_ids is None or record_ids is not None:
-        for rows in _chunks(_stale(StudentRecord, school_ids, record_ids), RECORD_FIELDS):
-            values: list[tuple[Any, ...]] = []
-            for row in rows:
-                ident = record_identity(row)
-                values.append((KEY_VERSION, ident.id_key, ident.birth_key, ident.pinyin_key, ident.pk))
+    wanted = {
+        "records": (photo_ids is None or record_ids is not None, record_ids),
+        "photos": (record_ids is None or photo_ids is not None, photo_ids),
+    }
+    for name, (model, fields, compute, columns) in _TABLES.items():
+        todo, pks = wanted[name]
+        if not todo:
+            continue
+        for values in _computed(_chunks(_stale(model, school_ids, pks), fields), compute):
             with transaction.atomic():
-                _write(
-                    StudentRecord._meta.db_table, ("key_version", "id_key", "birth_key", "pinyin_key"), values
-                )
-            counts["records"] += len(values)
-    if record_ids is None or photo_ids is not None:
-        for rows in _chunks(_stale(Photo, school_ids, photo_ids), PHOTO_FIELDS):
-            values = []
-            for row in rows:
-                p = photo_identity(row)
-                values.append((KEY_VERSION, p.id_key, p.id_valid, p.birth_key, p.pinyin_key, p.pk))
-            with transaction.atomic():
-                _write(
-                    Photo._meta.db_table,
-                    ("key_version", "id_key", "id_valid", "birth_key", "pinyin_key"),
-                    values,
-                )
-            counts["photos"] += len(values)
+                _write(model._meta.db_table, columns, values)
+            counts[name] += len(values)
 
 
 def keys_mark_stale(*, records: Iterable[int] = (), photos: Iterable[int] = ()) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from gradphoto.common import clock
-from gradphoto.photos.models import LinkMethod, Photo
+from gradphoto.photos.models import LinkMethod
 
 from ..attach import photos_attach
 from ..models import LinkSuggestion, SuggestionState
@@ -23,7 +23,7 @@ from .keys import keys_refresh
 from .memory import no_gc
 from .scoring import score
 
-APPLY_CHUNK = 2000
+APPLY_CHUNK = 5000
 
 
 def decide_all(school_ids: Iterable[int] | None = None) -> list[Decision]:
@@ -56,39 +56,51 @@ def _apply_links(decisions: list[Decision], counts: dict[str, int]) -> None:
             counts[key] = counts.get(key, 0) + 1
 
 
+def _open_suggestions(photo_ids: set[int], school_ids: list[int] | None) -> list[int]:
+    """Photos among ``photo_ids`` that have open suggestions (one read of the open ones in scope)."""
+    query = LinkSuggestion.objects.filter(state=SuggestionState.OPEN)
+    if school_ids is not None:
+        query = query.filter(school_id__in=school_ids)
+    return sorted({pk for pk in query.values_list("photo_id", flat=True) if pk in photo_ids})
+
+
+def _suggest(chunk: list[Decision], now: Any) -> int:
+    """Suggestion rows for suggested photos, skipping pairs already decided by a person."""
+    ids = [d.photo.pk for d in chunk]
+    decided = set(LinkSuggestion.objects.filter(photo_id__in=ids).values_list("photo_id", "record_id"))
+    rows = [
+        LinkSuggestion(
+            photo_id=d.photo.pk,
+            record_id=s.record.pk,
+            school_id=int(d.photo.school),  # the photo's own school, as read
+            rank=rank,
+            score=s.weight,
+            reason=d.reason,
+            evidence=s.evidence,
+            created_at=now,
+        )
+        for d in chunk
+        for rank, s in enumerate(d.ranked, start=1)
+        if (d.photo.pk, s.record.pk) not in decided
+    ]
+    LinkSuggestion.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
 def _store_suggestions(decisions: list[Decision], school_ids: list[int] | None) -> int:
-    """Replace the open suggestions of the photos decided now; a pair once decided is never re-suggested."""
+    """Replace the open suggestions of the photos decided now; a pair once decided is never re-suggested.
+
+    Only photos with open suggestions, or suggested now, are touched: most photos of a run have neither.
+    """
     suggested = [d for d in decisions if d.decision == SUGGESTED]
-    photo_ids = [d.photo.pk for d in decisions]
-    schools = dict(
-        Photo.objects.filter(pk__in=[d.photo.pk for d in suggested]).values_list("pk", "school_id")
-    )
+    stale = _open_suggestions({d.photo.pk for d in decisions}, school_ids)
     now, stored = clock.now(), 0
-    for start in range(0, max(len(photo_ids), 1), APPLY_CHUNK):
-        chunk = set(photo_ids[start : start + APPLY_CHUNK])
-        with transaction.atomic():
+    with transaction.atomic():  # readers see the old suggestions or the new ones, never none
+        for start in range(0, len(stale), APPLY_CHUNK):
+            chunk = stale[start : start + APPLY_CHUNK]
             LinkSuggestion.objects.filter(photo_id__in=chunk, state=SuggestionState.OPEN).delete()
-            decided = set(
-                LinkSuggestion.objects.filter(photo_id__in=chunk).values_list("photo_id", "record_id")
-            )
-            rows = [
-                LinkSuggestion(
-                    photo_id=d.photo.pk,
-                    record_id=s.record.pk,
-                    school_id=schools[d.photo.pk],
-                    rank=rank,
-                    score=s.weight,
-                    reason=d.reason,
-                    evidence=s.evidence,
-                    created_at=now,
-                )
-                for d in suggested
-                if d.photo.pk in chunk
-                for rank, s in enumerate(d.ranked, start=1)
-                if (d.photo.pk, s.record.pk) not in decided
-            ]
-            LinkSuggestion.objects.bulk_create(rows, batch_size=500)
-            stored += len(rows)
+        for start in range(0, len(suggested), APPLY_CHUNK):
+            stored += _suggest(suggested[start : start + APPLY_CHUNK], now)
     return stored
 
 
@@ -100,10 +112,11 @@ def run(*, school_ids: Iterable[int] | None = None) -> dict[str, Any]:
     scope = [int(i) for i in school_ids] if school_ids is not None else None
     claims = claims_apply_due()
     keys = keys_refresh()
-    decisions = decide_all(scope)
     counts: dict[str, int] = {}
-    _apply_links(decisions, counts)
-    stored = _store_suggestions(decisions, scope)
+    with no_gc():  # decisions hold millions of small objects: the cyclic collector would walk them
+        decisions = decide_all(scope)
+        _apply_links(decisions, counts)
+        stored = _store_suggestions(decisions, scope)
     return {
         "photos": len(decisions),
         "linked": counts.get("linked", 0),
