@@ -95,10 +95,12 @@ def run_splink(
         log_level=40,
     )
     trained = time.perf_counter()
-    linker.training.estimate_probability_two_random_records_match([block_on("idno")], recall=0.93)
+    # The anchor rule: the ID number, or the student number where no row has one (FEBRL4's mapping).
+    anchor = block_on("idno") if any(r["idno"] for r in records) else block_on("school", "stuno")
+    linker.training.estimate_probability_two_random_records_match([anchor], recall=0.93)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth", "py"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("idno"))
+    linker.training.estimate_parameters_using_expectation_maximisation(anchor)
     predict_started = time.perf_counter()
     frame = linker.inference.predict(threshold_match_probability=threshold)
     rows = con.execute(

@@ -57,17 +57,15 @@ def audit_many(
     stamp = connection.ops.adapt_datetimefield_value(at)
     json = connection.ops.adapt_json_value
     actor_id = user.pk if user else None
+    shared: dict[int, tuple[dict[str, Any], Any]] = {}  # one dict object passed for every event
+
+    def once(values: dict[str, Any]) -> Any:
+        if id(values) not in shared:  # the dict is kept with its JSON, so its id stays its own
+            shared[id(values)] = (values, json(_plain(values), None))
+        return shared[id(values)][1]
+
     rows = [
-        (
-            stamp,
-            actor_id,
-            role,
-            action,
-            model._meta.label_lower,
-            str(pk),
-            json(_plain(b), None),
-            json(_plain(a), None),
-        )
+        (stamp, actor_id, role, action, model._meta.label_lower, str(pk), once(b), json(_plain(a), None))
         for action, model, pk, b, a in events
     ]
     table = connection.ops.quote_name(AuditEvent._meta.db_table)

@@ -82,27 +82,58 @@ def _scope(school_ids: Iterable[int] | None) -> tuple[str, list[Any]]:
     return where, params
 
 
-def batch_pairs(school_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
-    """photo pk → candidate record pks, from every join tier and the ID repairs (T1)."""
-    photo_table = connection.ops.quote_name(Photo._meta.db_table)
-    record_table = connection.ops.quote_name(StudentRecord._meta.db_table)
+UNSURE = "linking_unsure"  # a temporary table of this connection, for one batch_pairs call
+
+
+def batch_pairs(
+    school_ids: Iterable[int] | None = None, records: dict[int, Identity] | None = None
+) -> dict[int, set[int]]:
+    """photo pk → candidate record pks, from every join tier (T1, the ID repairs, is repair_pairs).
+
+    The exact-ID tier also reads its records' keys into ``records`` (when given): most photos find only
+    that record, which then needs no second read (records_by_pk reads the rest).
+
+    Early stop (LINKAGE.md §5.1 step 3): a photo whose valid ID and name are a record's exactly needs no
+    tier but the exact ID. The others are collected once into a temporary table (one probe of the
+    id_key index per photo) that drives the later tiers, so each probes the register only for the few
+    photos still unsure, the same SQL on both databases.
+    """
+    quote = connection.ops.quote_name
+    photo_table, record_table = quote(Photo._meta.db_table), quote(StudentRecord._meta.db_table)
     where, params = _scope(school_ids)
     pairs: dict[int, set[int]] = defaultdict(set)
-    # Early stop: a photo whose valid ID and name are a record's exactly needs no other tier (a probe
-    # of the id_key index per photo, the same SQL on both databases).
-    unsure = (
-        f"NOT (p.id_valid = %s AND EXISTS (SELECT 1 FROM {record_table} r0 "  # noqa: S608
-        "WHERE r0.id_key = p.id_key AND r0.name = p.name_collected))"
+    sure = (
+        f"p.id_valid = %s AND EXISTS (SELECT 1 FROM {record_table} r0 "  # noqa: S608
+        "WHERE r0.id_key = p.id_key AND r0.name = p.name_collected)"
     )
     with connection.cursor() as cursor:
-        for tier, condition in JOINS.items():
-            extra = [False] if "%s" in condition else []
-            guard, guard_params = ("", []) if tier == "T0_id" else (f" AND {unsure}", [True])
-            joined = f"{photo_table} p JOIN {record_table} r ON {condition}"
-            sql = f"SELECT p.id, r.id FROM {joined} WHERE {where}{guard}"  # noqa: S608
-            cursor.execute(sql, extra + params + guard_params)
+
+        def collect(sql: str, args: list[Any]) -> None:
+            cursor.execute(sql, args)
             for photo_pk, record_pk in cursor.fetchall():
                 pairs[photo_pk].add(record_pk)
+
+        exact = f"{photo_table} p JOIN {record_table} r ON {JOINS['T0_id']}"
+        columns = ", ".join(f"r.{connection.ops.quote_name(c)}" for c in RECORD_COLUMNS[1:])
+        cursor.execute(f"SELECT p.id, r.id, {columns} FROM {exact} WHERE {where}", params)  # noqa: S608
+        for row in cursor.fetchall():
+            pairs[row[0]].add(row[1])
+            if records is not None and row[1] not in records:
+                records[row[1]] = identity_from_keys(row[1:])
+        cursor.execute(f"DROP TABLE IF EXISTS {UNSURE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {UNSURE} (id INTEGER PRIMARY KEY)")
+        cursor.execute(
+            f"INSERT INTO {UNSURE} (id) SELECT p.id FROM {photo_table} p WHERE {where} AND NOT ({sure})",  # noqa: S608
+            [*params, True],
+        )
+        try:
+            for tier, condition in JOINS.items():
+                if tier != "T0_id":  # CROSS JOIN: SQLite keeps the unsure photos as the outer loop
+                    joined = f"{UNSURE} u CROSS JOIN {photo_table} p JOIN {record_table} r ON {condition}"
+                    args = [False] if "%s" in condition else []
+                    collect(f"SELECT p.id, r.id FROM {joined} WHERE p.id = u.id", args)  # noqa: S608
+        finally:
+            cursor.execute(f"DROP TABLE {UNSURE}")
     return pairs
 
 
@@ -126,18 +157,23 @@ def repair_pairs(photos: Iterable[Identity], pairs: dict[int, set[int]]) -> None
 
 
 def unlinked_photos(school_ids: Iterable[int] | None = None) -> list[Identity]:
-    """Every unlinked photo in scope with its stored keys."""
-    query = Photo.objects.filter(link_state=LinkState.UNLINKED)
-    if school_ids is not None:
-        query = query.filter(school_id__in=list(school_ids))
-    return [identity_from_keys(row) for row in query.order_by("pk").values_list(*PHOTO_COLUMNS).iterator()]
+    """Every unlinked photo in scope with its stored keys, in primary-key order."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"p.{quote(c)}" for c in ("id", *PHOTO_COLUMNS[1:]))
+    where, params = _scope(school_ids)
+    with connection.cursor() as cursor:
+        table = quote(Photo._meta.db_table)
+        cursor.execute(f"SELECT {columns} FROM {table} p WHERE {where} ORDER BY p.id", params)  # noqa: S608
+        return [identity_from_keys(row) for row in cursor.fetchall()]
 
 
-def records_by_pk(pks: Iterable[int]) -> dict[int, Identity]:
-    """The records with these primary keys."""
+def records_by_pk(pks: Iterable[int], known: dict[int, Identity] | None = None) -> dict[int, Identity]:
+    """The records with these primary keys; those in ``known`` are not read again."""
+    found = dict(known or {})
     columns = ("id", *RECORD_COLUMNS[1:])
-    rows = rows_in(StudentRecord, columns, "id", sorted(set(pks)))
-    return {row[0]: identity_from_keys(row) for row in rows}
+    for row in rows_in(StudentRecord, columns, "id", sorted(set(pks) - found.keys())):
+        found[row[0]] = identity_from_keys(row)
+    return found
 
 
 def photos_near_record(record: Identity, school_id: int, limit: int = 12) -> list[Identity]:

@@ -23,6 +23,7 @@ from django.db.models import Model, Q, QuerySet
 from gradphoto.photos.models import Photo
 from gradphoto.records.models import StudentRecord
 
+from .bulk import bulk_cache
 from .compare import Identity
 from .memory import no_gc
 from .normalise import birth_of, id_is_valid, id_key, normalise_name, pinyin_key
@@ -111,14 +112,6 @@ def _write(table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]]) 
     sets = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {connection.ops.quote_name(table)} SET {sets} WHERE id = %s", values)  # noqa: S608
-
-
-def bulk_cache() -> None:
-    """SQLite's default page cache is 2 MB; bulk key and link writes touch index pages at random,
-    so a run gives this connection 256 MB (a connection setting, nothing persists)."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -262144")
 
 
 def keys_refresh(

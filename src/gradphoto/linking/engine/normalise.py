@@ -59,12 +59,20 @@ def _t2s() -> dict[int, str]:
     return table
 
 
+@cache
+def _after_nfkc() -> dict[int, str | None]:
+    """One translation after NFKC: blanks out, one middle dot, '？' and private-use characters (a rare
+    character the typist could not enter) as the wildcard, traditional and variant forms simplified."""
+    table: dict[int, str | None] = {c: WILDCARD for c in range(0xE000, 0xF900)}
+    return table | _t2s() | _BLANKS | _DOTS | {ord("？"): WILDCARD}
+
+
 @lru_cache(maxsize=1 << 18)
 def normalise_name(raw: str) -> str:
     """NFKC, no spaces, one middle dot, simplified forms, '?' / private-use as a wildcard (§2.1)."""
-    text = unicodedata.normalize("NFKC", raw).translate(_BLANKS).translate(_DOTS)
-    text = text.replace("？", WILDCARD).translate(_t2s())
-    return "".join(WILDCARD if 0xE000 <= ord(c) <= 0xF8FF else c for c in text)
+    if not unicodedata.is_normalized("NFKC", raw):
+        raw = unicodedata.normalize("NFKC", raw)
+    return raw.translate(_after_nfkc())
 
 
 def split_surname(name: str) -> tuple[str, str]:

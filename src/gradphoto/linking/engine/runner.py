@@ -17,7 +17,9 @@ from gradphoto.photos.models import LinkMethod
 
 from ..attach import photos_attach
 from ..models import LinkSuggestion, SuggestionState
+from .bulk import bulk_session
 from .candidates import batch_pairs, records_by_pk, repair_pairs, unlinked_photos
+from .compare import Identity
 from .decide import LINKED, NONE, SUGGESTED, Decision, decide_photo, resolve_conflicts, sure_link
 from .keys import keys_refresh
 from .memory import no_gc
@@ -31,9 +33,10 @@ def decide_all(school_ids: Iterable[int] | None = None) -> list[Decision]:
     scope = list(school_ids) if school_ids is not None else None
     with no_gc():
         photos = unlinked_photos(scope)
-        pairs = batch_pairs(scope)
+        known: dict[int, Identity] = {}
+        pairs = batch_pairs(scope, known)
         repair_pairs(photos, pairs)
-        records = records_by_pk(pk for pks in pairs.values() for pk in pks)
+        records = records_by_pk((pk for pks in pairs.values() for pk in pks), known)
         decisions = []
         for photo in photos:
             candidates = [records[pk] for pk in pairs.get(photo.pk, ()) if pk in records]
@@ -113,7 +116,9 @@ def run(*, school_ids: Iterable[int] | None = None) -> dict[str, Any]:
     claims = claims_apply_due()
     keys = keys_refresh()
     counts: dict[str, int] = {}
-    with no_gc():  # decisions hold millions of small objects: the cyclic collector would walk them
+    # no_gc: decisions hold millions of small objects, and the cyclic collector would walk them again
+    # and again; bulk_session: SQLite settings for this connection while the run writes (bulk.py).
+    with no_gc(), bulk_session():
         decisions = decide_all(scope)
         _apply_links(decisions, counts)
         stored = _store_suggestions(decisions, scope)
