@@ -14,11 +14,12 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain
 from multiprocessing import get_context
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 
 from gradphoto.photos.models import Photo
 from gradphoto.records.models import StudentRecord
@@ -155,19 +156,12 @@ def _computed(
         return
     window: deque[Future[list[tuple[Any, ...]]]] = deque()
     with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("fork")) as pool:
-        for rows in _prepend(first, chunks):
+        for rows in chain([first], chunks):
             window.append(pool.submit(compute, rows))
             if len(window) > processes:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
-
-
-def _prepend(
-    first: list[tuple[Any, ...]], rest: Iterator[list[tuple[Any, ...]]]
-) -> Iterator[list[tuple[Any, ...]]]:
-    yield first
-    yield from rest
 
 
 _TABLES: dict[
@@ -206,9 +200,3 @@ def _refresh(
             with transaction.atomic():
                 _write(model._meta.db_table, columns, values)
             counts[name] += len(values)
-
-
-def keys_mark_stale(*, records: Iterable[int] = (), photos: Iterable[int] = ()) -> None:
-    """After an identity changes in place (erratum, fixed collection data): refresh on the next run."""
-    StudentRecord.objects.filter(Q(pk__in=list(records))).update(key_version=0)
-    Photo.objects.filter(Q(pk__in=list(photos))).update(key_version=0)
