@@ -20,6 +20,7 @@ from gradphoto.records.models import StudentRecord
 from .compare import Identity
 from .normalise import excel_truncated, id_repairs, normalise_name, one_edit_variants
 
+PROBE_ROWS = 500  # rows read per search probe, linked ones included (a key is shared by a handful)
 IN_CHUNK = 5000  # values per IN list (SQLite takes 32766 parameters, PostgreSQL 65535)
 # Each join is "photo p → record r"; the photo side is limited to unlinked photos in scope.
 JOINS = {
@@ -177,8 +178,14 @@ def records_by_pk(pks: Iterable[int], known: dict[int, Identity] | None = None) 
 
 
 def photos_near_record(record: Identity, school_id: int, limit: int = 12) -> list[Identity]:
-    """没照片,找找看: unlinked photos of the school by ID (exact / one edit), birth date, pinyin."""
-    base = Photo.objects.filter(school_id=school_id, link_state=LinkState.UNLINKED)
+    """没照片,找找看: unlinked photos of the school by ID (exact / one edit), birth date, pinyin.
+
+    Each probe filters on the school and one key only, so that the key's index serves it: with the
+    link state in the query too, SQLite would walk every unlinked photo of the school by the
+    (school, link_state) index (p50 17 ms at 1 M unlinked photos). The few rows sharing a key are
+    read, and the unlinked ones kept, ``limit`` per probe by primary key.
+    """
+    base = Photo.objects.filter(school_id=school_id)
     found: dict[int, Identity] = {}
     probes = []
     if record.id_key:
@@ -188,6 +195,11 @@ def photos_near_record(record: Identity, school_id: int, limit: int = 12) -> lis
     if record.pinyin_key:
         probes.append(base.filter(pinyin_key=record.pinyin_key))
     for query in probes:
-        for row in query.order_by("pk").values_list(*PHOTO_COLUMNS)[:limit]:
+        # No ORDER BY: it would tempt the planner to walk the school's photos in primary-key order.
+        rows = sorted(
+            query.order_by().values_list("link_state", *PHOTO_COLUMNS)[:PROBE_ROWS], key=lambda r: r[1]
+        )
+        unlinked = [row[1:] for row in rows if row[0] == LinkState.UNLINKED][:limit]
+        for row in unlinked:
             found.setdefault(row[0], identity_from_keys(row))
     return list(found.values())

@@ -194,7 +194,9 @@ def _refresh(
     }
     for name, (model, fields, compute, columns) in _TABLES.items():
         todo, pks = wanted[name]
-        if not todo:
+        # Nothing stale anywhere is the usual case (the importers write keys): one probe of the
+        # key_version index answers it, before any query the planner might serve from another index.
+        if not todo or not model._default_manager.filter(key_version__lt=KEY_VERSION).exists():
             continue
         for values in _computed(_chunks(_stale(model, school_ids, pks), fields), compute):
             with transaction.atomic():
