@@ -104,16 +104,13 @@ def timing_store(spent: Counter[str]) -> None:
         setattr(importer, name, wrapped)
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 400
-    django_in_temp_home()
+def batches(count: int) -> tuple[Any, list[bytes], bytes, bytes]:
+    """The agency, the measured batch's photos, the warm-up batch and the measured batch (other photos)."""
     from gradphoto.common.testing import make_record
     from gradphoto.demo.portrait import photo_set
-    from gradphoto.imports.services import job_create, job_run
     from gradphoto.imports.testing import batch_zip, photo_row
     from gradphoto.organisations.models import Organisation, OrgKind
     from gradphoto.organisations.services import schools_load_reference
-    from gradphoto.photos.models import Photo
 
     schools_load_reference()
     school = Organisation.objects.get(code="10001")
@@ -122,18 +119,26 @@ def main() -> None:
 
     def batch(first: int, size: int) -> bytes:
         rows = [photo_row(make_record(school), n) for n in range(first, first + size)]
-        return batch_zip(rows, {row["ZPWJ"]: photos[n] for n, row in enumerate(rows)})
+        return batch_zip(rows, {row["ZPWJ"]: photos[first + n] for n, row in enumerate(rows)})
+
+    return agency, photos[:count], batch(count, WARM_UP), batch(0, count)
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+    django_in_temp_home()
+    from gradphoto.imports.services import job_create, job_run
+    from gradphoto.photos.models import Photo
+
+    agency, photos, warm_up, data = batches(count)
 
     def run(data: bytes) -> Any:
-        return job_run(
-            job_create(
-                kind="photos", organisation=agency, user=None, filename="bench.zip", data=data, enqueue=False
-            ).pk
+        job = job_create(
+            kind="photos", organisation=agency, user=None, filename="bench.zip", data=data, enqueue=False
         )
+        return job_run(job.pk)
 
-    run(batch(count, WARM_UP))  # a running worker has imported its modules and loaded its models
-    data, photos = batch(0, count), photos[:count]
-
+    run(warm_up)  # a running worker has imported its modules and loaded its models
     decode_s = min(decode_only(photos) for _ in range(3))
     steps = profile_checks(photos)
     stored: Counter[str] = Counter()

@@ -84,6 +84,7 @@ def _scope(school_ids: Iterable[int] | None) -> tuple[str, list[Any]]:
 
 
 UNSURE = "linking_unsure"  # a temporary table of this connection, for one batch_pairs call
+_TABLES = (Photo._meta.db_table, StudentRecord._meta.db_table)
 
 
 def batch_pairs(
@@ -91,51 +92,60 @@ def batch_pairs(
 ) -> dict[int, set[int]]:
     """photo pk → candidate record pks, from every join tier (T1, the ID repairs, is repair_pairs).
 
-    The exact-ID tier also reads its records' keys into ``records`` (when given): most photos find only
-    that record, which then needs no second read (records_by_pk reads the rest).
-
     Early stop (LINKAGE.md §5.1 step 3): a photo whose valid ID and name are a record's exactly needs no
     tier but the exact ID. The others are collected once into a temporary table (one probe of the
     id_key index per photo) that drives the later tiers, so each probes the register only for the few
     photos still unsure, the same SQL on both databases.
     """
-    quote = connection.ops.quote_name
-    photo_table, record_table = quote(Photo._meta.db_table), quote(StudentRecord._meta.db_table)
+    photo_table, record_table = (connection.ops.quote_name(t) for t in _TABLES)
     where, params = _scope(school_ids)
     pairs: dict[int, set[int]] = defaultdict(set)
-    sure = (
-        f"p.id_valid = %s AND EXISTS (SELECT 1 FROM {record_table} r0 "  # noqa: S608
-        "WHERE r0.id_key = p.id_key AND r0.name = p.name_collected)"
-    )
     with connection.cursor() as cursor:
-
-        def collect(sql: str, args: list[Any]) -> None:
-            cursor.execute(sql, args)
-            for photo_pk, record_pk in cursor.fetchall():
-                pairs[photo_pk].add(record_pk)
-
-        exact = f"{photo_table} p JOIN {record_table} r ON {JOINS['T0_id']}"
-        columns = ", ".join(f"r.{connection.ops.quote_name(c)}" for c in RECORD_COLUMNS[1:])
-        cursor.execute(f"SELECT p.id, r.id, {columns} FROM {exact} WHERE {where}", params)  # noqa: S608
-        for row in cursor.fetchall():
-            pairs[row[0]].add(row[1])
-            if records is not None and row[1] not in records:
-                records[row[1]] = identity_from_keys(row[1:])
-        cursor.execute(f"DROP TABLE IF EXISTS {UNSURE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {UNSURE} (id INTEGER PRIMARY KEY)")
-        cursor.execute(
-            f"INSERT INTO {UNSURE} (id) SELECT p.id FROM {photo_table} p WHERE {where} AND NOT ({sure})",  # noqa: S608
-            [*params, True],
-        )
+        _exact_tier(cursor, where, params, pairs, records)
+        _collect_unsure(cursor, where, params)
         try:
             for tier, condition in JOINS.items():
                 if tier != "T0_id":  # CROSS JOIN: SQLite keeps the unsure photos as the outer loop
                     joined = f"{UNSURE} u CROSS JOIN {photo_table} p JOIN {record_table} r ON {condition}"
-                    args = [False] if "%s" in condition else []
-                    collect(f"SELECT p.id, r.id FROM {joined} WHERE p.id = u.id", args)  # noqa: S608
+                    sql = f"SELECT p.id, r.id FROM {joined} WHERE p.id = u.id"  # noqa: S608
+                    cursor.execute(sql, [False] if "%s" in condition else [])
+                    for photo_pk, record_pk in cursor.fetchall():
+                        pairs[photo_pk].add(record_pk)
         finally:
             cursor.execute(f"DROP TABLE {UNSURE}")
     return pairs
+
+
+def _exact_tier(
+    cursor: Any,
+    where: str,
+    params: list[Any],
+    pairs: dict[int, set[int]],
+    records: dict[int, Identity] | None,
+) -> None:
+    """T0. It also reads its records' keys into ``records`` (when given): most photos find only that
+    record, which then needs no second read (records_by_pk reads the rest)."""
+    photo_table, record_table = (connection.ops.quote_name(t) for t in _TABLES)
+    columns = ", ".join(f"r.{connection.ops.quote_name(c)}" for c in RECORD_COLUMNS[1:])
+    joined = f"{photo_table} p JOIN {record_table} r ON {JOINS['T0_id']}"
+    cursor.execute(f"SELECT p.id, r.id, {columns} FROM {joined} WHERE {where}", params)  # noqa: S608
+    for row in cursor.fetchall():
+        pairs[row[0]].add(row[1])
+        if records is not None and row[1] not in records:
+            records[row[1]] = identity_from_keys(row[1:])
+
+
+def _collect_unsure(cursor: Any, where: str, params: list[Any]) -> None:
+    """The photos in scope not settled by T0 (valid ID and exact name), into the temporary table."""
+    photo_table, record_table = (connection.ops.quote_name(t) for t in _TABLES)
+    sure = (
+        f"p.id_valid = %s AND EXISTS (SELECT 1 FROM {record_table} r0 "  # noqa: S608
+        "WHERE r0.id_key = p.id_key AND r0.name = p.name_collected)"
+    )
+    cursor.execute(f"DROP TABLE IF EXISTS {UNSURE}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {UNSURE} (id INTEGER PRIMARY KEY)")
+    select = f"SELECT p.id FROM {photo_table} p WHERE {where} AND NOT ({sure})"  # noqa: S608
+    cursor.execute(f"INSERT INTO {UNSURE} (id) {select}", [*params, True])
 
 
 def repair_pairs(photos: Iterable[Identity], pairs: dict[int, set[int]]) -> None:
