@@ -19,9 +19,10 @@ from gradphoto.records.models import StudentRecord
 
 
 def _select_ids(
-    column: str, model: type[Any], where: str, ids: list[int], params: list[Any], *, lock: bool
+    column: str, model: type[Any], key: str, ids: list[int], equal: list[tuple[str, Any]], *, lock: bool
 ) -> set[int]:
-    """``column`` of the rows of ``model`` whose ``where`` column is in ``ids``, optionally locked.
+    """``column`` of the rows of ``model`` whose ``key`` is in ``ids`` and whose columns equal the
+    values in ``equal``, optionally locked (FOR UPDATE where the database has it).
 
     Plain SQL, the same on both databases: the engine passes thousands of ids per call, and the ORM's
     per-value preparation of ``__in`` lists was a measurable share of a million-photo run.
@@ -30,13 +31,13 @@ def _select_ids(
         return set()
     table = connection.ops.quote_name(model._meta.db_table)
     marks = ", ".join(["%s"] * len(ids))
-    sql = f"SELECT {column} FROM {table} WHERE {where} IN ({marks}){' AND ' if params else ''}"  # noqa: S608
-    sql += " AND ".join(f"{name} = %s" for name, _ in params)
+    sql = f"SELECT {column} FROM {table} WHERE {key} IN ({marks})"  # noqa: S608
+    sql += "".join(f" AND {name} = %s" for name, _ in equal)
     sql += f" ORDER BY {column}"
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [int(i) for i in ids] + [value for _, value in params])
+        cursor.execute(sql, [int(i) for i in ids] + [value for _, value in equal])
         return {row[0] for row in cursor.fetchall()}
 
 
