@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from gradphoto.demo import portrait
-from gradphoto.photos.standard import PhotoProfile, check_photo, estimate_quality, strip_metadata
+from gradphoto.photos.jpeg import estimate_quality, strip_metadata
+from gradphoto.photos.standard import PhotoProfile, check_photo
 
 BLUE = (100, 197, 255)
 Q = 70  # re-encoding the obama photo (39.7 KB at its first encoding) at 70 keeps it within 20–40 KB

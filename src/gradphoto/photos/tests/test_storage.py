@@ -15,9 +15,10 @@ from gradphoto.demo.portrait import photo_set
 from gradphoto.imports.services import job_create, job_run
 from gradphoto.imports.testing import batch_zip, photo_row
 from gradphoto.photos import importer, services
+from gradphoto.photos.jpeg import strip_metadata
 from gradphoto.photos.models import LinkState, Photo
 from gradphoto.photos.services import StoredPhoto, photos_add_stored
-from gradphoto.photos.standard import PhotoProfile, strip_metadata
+from gradphoto.photos.standard import PhotoProfile
 
 pytestmark = pytest.mark.django_db
 
