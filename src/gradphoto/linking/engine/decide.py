@@ -7,12 +7,12 @@ automatic link; a valid ID that points elsewhere, or a name that is not the reco
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .compare import Identity, IdLevel, NameLevel, twins
-from .scoring import LINK_WEIGHT, SUGGEST_WEIGHT, TIE_MARGIN, Scored, score
+from .scoring import LINK_WEIGHT, SUGGEST_WEIGHT, TIE_MARGIN, Scored, sure_score
 
 LINKED = "linked"
 SUGGESTED = "suggested"
@@ -85,17 +85,19 @@ def sure_link(photo: Identity, exact: list[Identity]) -> Decision | None:
     no other candidate can tie it or be its twin. None when the photo needs the full comparison."""
     if not photo.id_valid or len(exact) != 1 or exact[0].name != photo.name:
         return None
-    return Decision(photo, LINKED, "", [score(photo, exact[0])])
+    return Decision(photo, LINKED, "", [sure_score(photo, exact[0])])
 
 
 def resolve_conflicts(decisions: list[Decision]) -> None:
     """Two photos linking one record go to review unless every one is sure (a double collection)."""
+    linked = [d for d in decisions if d.decision == LINKED and d.ranked]
+    shared = {pk for pk, n in Counter(d.ranked[0].record.pk for d in linked).items() if n > 1}
     by_record: dict[int, list[Decision]] = defaultdict(list)
-    for decision in decisions:
-        if decision.decision == LINKED and decision.best is not None:
-            by_record[decision.best.record.pk].append(decision)
+    for decision in linked:
+        if decision.ranked[0].record.pk in shared:
+            by_record[decision.ranked[0].record.pk].append(decision)
     for group in by_record.values():
-        if len(group) > 1 and not all(d.sure for d in group):
+        if not all(d.sure for d in group):
             for decision in group:
                 decision.decision, decision.reason = SUGGESTED, "conflict"
 

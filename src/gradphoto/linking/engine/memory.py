@@ -8,9 +8,9 @@ date, T3 school + pinyin / school + student number, T4 school + birth date.
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from .compare import Identity
 from .decide import Decision, decide_photo, resolve_conflicts, sure_link
@@ -19,56 +19,69 @@ from .scoring import score
 
 
 class MemoryIndex:
-    """Records indexed by every blocking key; `candidates` unions the tiers for one photo."""
+    """Records by ID (T0) at once; the other tiers only for the photos T0 does not settle.
+
+    Most photos carry their record's exact ID, so the other tiers are built for the keys that the
+    remaining photos look up (`prepare`): a list per key of every record was most of a 100 k run.
+    """
 
     def __init__(self, records: Iterable[Identity]) -> None:
-        self.by_key: dict[tuple[str, Hashable], list[Identity]] = defaultdict(list)
-        for record in records:
-            for key in record_keys(record):
-                self.by_key[key].append(record)
+        self.records = list(records)
+        self.by_id: dict[str, Identity] = {}
+        self.more_by_id: dict[str, list[Identity]] = {}  # an ID held by more than one record
+        for record in self.records:
+            if key := record.id_key:
+                first = self.by_id.setdefault(key, record)
+                if first is not record:
+                    self.more_by_id.setdefault(key, [first]).append(record)
+        self.tiers: dict[Hashable, list[Identity]] = {}
+
+    def exact(self, photo: Identity) -> list[Identity]:
+        """Records with the photo's ID (T0)."""
+        return self._with_id(photo.id_key)
+
+    def _with_id(self, key: str) -> list[Identity]:
+        if key in self.more_by_id:
+            return self.more_by_id[key]
+        return [self.by_id[key]] if key in self.by_id else []
+
+    def prepare(self, photos: Iterable[Identity]) -> None:
+        """Index the records for tiers T1 (Excel prefix) to T4 under the keys these photos look up."""
+        wanted = {key for photo in photos for key in tier_keys(photo)}
+        tiers: dict[Hashable, list[Identity]] = {key: [] for key in wanted}
+        for record in self.records:
+            for key in tier_keys(record, record=True):
+                if key in tiers:
+                    tiers[key].append(record)
+        self.tiers = tiers
 
     def candidates(self, photo: Identity) -> list[Identity]:
-        """Every record sharing at least one blocking key with the photo, each once."""
-        found: dict[int, Identity] = {}
-        for key in photo_keys(photo):
-            for record in self.by_key.get(key, ()):
+        """Every record sharing at least one blocking key with the photo, each once (after `prepare`)."""
+        found: dict[int, Identity] = {r.pk: r for r in self.exact(photo)}
+        if photo.id_key and not photo.id_valid:
+            for repaired in id_repairs(photo.id_key):
+                found.update((r.pk, r) for r in self._with_id(repaired))
+        for key in tier_keys(photo):
+            for record in self.tiers.get(key, ()):
                 found.setdefault(record.pk, record)
         return list(found.values())
 
 
-def record_keys(record: Identity) -> list[tuple[str, Hashable]]:
-    """The blocking keys a record is found by (one per tier)."""
-    keys: list[tuple[str, Hashable]] = []
-    if record.id_key:
-        keys += [("id", record.id_key), ("id14", record.id_key[:14])]
-    if record.pinyin_key:
-        keys.append(("school_py", (record.school, record.pinyin_key)))
-        if record.birth_key:
-            keys.append(("birth_py", (record.birth_key, record.pinyin_key)))
-    if record.birth_key:
-        keys.append(("school_birth", (record.school, record.birth_key)))
-    if record.student_no:
-        keys.append(("school_no", (record.school, record.student_no)))
-    return keys
-
-
-def photo_keys(photo: Identity) -> list[tuple[str, Hashable]]:
-    """The keys a photo looks records up by; invalid IDs through their repairs (T1)."""
-    keys: list[tuple[str, Hashable]] = []
-    if photo.id_key:
-        keys.append(("id", photo.id_key))
-        if not photo.id_valid:
-            keys += [("id", repaired) for repaired in id_repairs(photo.id_key)]
-            if excel_truncated(photo.id_key):
-                keys.append(("id14", photo.id_key[:14]))
-    if photo.pinyin_key:
-        keys.append(("school_py", (photo.school, photo.pinyin_key)))
-        if photo.birth_key:
-            keys.append(("birth_py", (photo.birth_key, photo.pinyin_key)))
-    if photo.birth_key:
-        keys.append(("school_birth", (photo.school, photo.birth_key)))
-    if photo.student_no:
-        keys.append(("school_no", (photo.school, photo.student_no)))
+def tier_keys(identity: Identity, *, record: bool = False) -> list[Hashable]:
+    """The T1–T4 keys of a record, or those a photo looks up (the Excel prefix only when truncated)."""
+    school, py, birth = identity.school, identity.pinyin_key, identity.birth_key
+    keys: list[Hashable] = []
+    number = identity.id_key
+    if number and (record or (not identity.id_valid and excel_truncated(number))):
+        keys.append(("id14", number[:14]))
+    if py:
+        keys.append((1, school, py))
+        if birth:
+            keys.append((2, birth, py))
+    if birth:
+        keys.append((3, school, birth))
+    if identity.student_no:
+        keys.append((4, school, identity.student_no))
     return keys
 
 
@@ -76,14 +89,19 @@ def link_identities(photos: Iterable[Identity], records: Iterable[Identity]) -> 
     """Decide every photo against the register; conflicts between photos resolved last."""
     with no_gc():
         index = MemoryIndex(records)
-        decisions = []
+        decisions: list[Decision | None] = []
+        unsure: list[tuple[int, Identity]] = []
         for photo in photos:
-            sure = sure_link(photo, index.by_key.get(("id", photo.id_key), [])) if photo.id_valid else None
+            sure = sure_link(photo, index.exact(photo)) if photo.id_valid else None
             if sure is None:
-                sure = decide_photo(photo, [score(photo, r) for r in index.candidates(photo)])
+                unsure.append((len(decisions), photo))
             decisions.append(sure)
-        resolve_conflicts(decisions)
-    return decisions
+        index.prepare(photo for _, photo in unsure)
+        for position, photo in unsure:
+            decisions[position] = decide_photo(photo, [score(photo, r) for r in index.candidates(photo)])
+        done = cast(list[Decision], decisions)
+        resolve_conflicts(done)
+    return done
 
 
 @contextmanager

@@ -83,6 +83,26 @@ def score(photo: Identity, record: Identity) -> Scored:
     return Scored(photo, record, round(weight, 2), levels)
 
 
+def _sure_weights() -> dict[tuple[str, str], float]:
+    base = WEIGHTS["id"]["exact"] + WEIGHTS["name"]["exact"]
+    return {
+        (school, number): round(base + WEIGHTS["school"][school] + WEIGHTS["student_no"][number], 2)
+        for school in M_U["school"]
+        for number in M_U["student_no"]
+    }
+
+
+_SURE_WEIGHTS = _sure_weights()
+
+
+def sure_score(photo: Identity, record: Identity) -> Scored:
+    """`score` of a pair already known to share a valid ID and the name (the early stop of most photos):
+    two levels to compare instead of four, the weight looked up. Equal to `score` (tested)."""
+    school, number = school_level(photo, record), student_no_level(photo, record)
+    levels = {"id": "exact", "name": "exact", "school": school, "student_no": number}
+    return Scored(photo, record, _SURE_WEIGHTS[school, number], levels)
+
+
 def probability(weight: float, prior: float = 1e-6) -> float:
     """The match probability of a weight, given the prior share of matching pairs."""
     odds = 2.0 ** (weight + math.log2(prior / (1 - prior)))

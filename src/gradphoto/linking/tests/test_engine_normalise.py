@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from gradphoto.common.idnumber import check_char
 from gradphoto.linking.engine.compare import Identity, NameLevel, chars_confusable, name_level
 from gradphoto.linking.engine.normalise import (
+    _checksum_variants,
     birth_of,
     excel_truncated,
     fast_check_char,
@@ -109,3 +110,11 @@ def test_repairs_are_few_and_the_variants_of_a_valid_id_are_all_invalid():
     assert len(id_repairs(VALID[:10] + "9" + VALID[11:])) <= 20
     assert not any(id_is_valid(v) for v in one_edit_variants(VALID))
     assert excel_truncated("110105194912310000") and not excel_truncated(VALID)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789", min_size=17, max_size=17), st.sampled_from("0123456789XA"))
+def test_solved_checksum_variants_equal_filtering_every_one_edit_variant(body, check):
+    typed = body + check
+    brute = [v for v in one_edit_variants(typed) if v[:17].isdigit() and fast_check_char(v[:17]) == v[17]]
+    assert sorted(_checksum_variants(typed)) == sorted(brute)
