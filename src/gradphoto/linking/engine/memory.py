@@ -68,12 +68,14 @@ class MemoryIndex:
 
 
 def tier_keys(identity: Identity, *, record: bool = False) -> list[Hashable]:
-    """The T1–T4 keys of a record, or those a photo looks up (the Excel prefix only when truncated)."""
+    """The T1–T4 keys of a record, or those a photo looks up (the Excel prefix only when truncated);
+    each key starts with its lookup's number: 0 Excel prefix, 1 school + pinyin, 2 birth + pinyin,
+    3 school + birth, 4 school + student number."""
     school, py, birth = identity.school, identity.pinyin_key, identity.birth_key
     keys: list[Hashable] = []
     number = identity.id_key
     if number and (record or (not identity.id_valid and excel_truncated(number))):
-        keys.append(("id14", number[:14]))
+        keys.append((0, number[:14]))
     if py:
         keys.append((1, school, py))
         if birth:
