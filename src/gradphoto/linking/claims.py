@@ -59,18 +59,18 @@ def searches_left(student: User) -> int:
 
 
 def _candidates(record: StudentRecord) -> list[tuple[Photo, float]]:
-    """Unlinked photos of the record's school close to the record, not claimed by anyone, best 3."""
+    """Unlinked photos of the record's school close to the record, best 3.
+
+    A photo someone else has claimed stays a candidate: its owner must be able to claim it too while
+    the other claim is pending, which sends both to the university (PRODUCT.md decision 7). Left out,
+    the first claimant would win by default. Nothing shows that the photo is claimed.
+    """
     keys_refresh(school_ids=[record.school_id])
     values = StudentRecord.objects.filter(pk=record.pk).values_list(*RECORD_FIELDS).get()
     ident = record_identity(values)
     scored = [score(photo, ident) for photo in photos_near_record(ident, record.school_id)]
     good = sorted((s for s in scored if s.weight >= CLAIM_WEIGHT), key=lambda s: (-s.weight, s.photo.pk))
-    claimed = set(
-        PhotoClaim.objects.filter(photo_id__in=[s.photo.pk for s in good], state__in=OPEN_CLAIMS)
-        .exclude(record=record)
-        .values_list("photo_id", flat=True)
-    )
-    best = [s for s in good if s.photo.pk not in claimed][:MAX_CANDIDATES]
+    best = good[:MAX_CANDIDATES]
     photos = Photo.objects.in_bulk([s.photo.pk for s in best])
     return [(photos[s.photo.pk], s.weight) for s in best]
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from gradphoto.audit.models import AuditEvent
+from gradphoto.common import idnumber
 from gradphoto.common.testing import make_photo, make_record, make_student
 from gradphoto.linking.claims import claims_apply_due
 from gradphoto.linking.models import ClaimState, PhotoClaim, PhotoSearch
@@ -156,6 +157,27 @@ def test_two_students_claiming_one_photo_go_to_the_university(personas, setup):
     assert set(PhotoClaim.objects.values_list("state", flat=True)) == {ClaimState.CONFLICTED}
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
         claims_apply_due()
+    mine.refresh_from_db()
+    assert mine.link_state == LinkState.UNLINKED
+
+
+def test_a_claim_made_first_does_not_hide_the_photo_from_its_owner(personas, setup):
+    """The first claimant may be the wrong one: the owner still finds the photo, and claiming it within
+    the delay sends both claims to the university instead of letting the first one win."""
+    record, mine, _, client = setup
+    twin = make_record(personas.school, name="李鸣", id_number=substituted(substituted(record.id_number), 12))
+    twin_client = Client()
+    twin_client.force_login(make_student(twin, id_number=twin.id_number))
+    _, _, theirs = search(twin_client, twin)
+    twin_client.post(reverse("linking:claim", args=[theirs.token, 1]))
+    assert PhotoClaim.objects.get().state == ClaimState.PENDING
+    _, page, found = search(client, record)
+    assert found.result_count == 1 and found.candidates.get().photo == mine
+    assert idnumber.mask(mine.id_number_collected) in page  # shown like any other candidate
+    client.post(reverse("linking:claim", args=[found.token, 1]))
+    assert set(PhotoClaim.objects.values_list("state", flat=True)) == {ClaimState.CONFLICTED}
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
+        assert claims_apply_due() == {}
     mine.refresh_from_db()
     assert mine.link_state == LinkState.UNLINKED
 

@@ -100,3 +100,20 @@ def test_the_console_script_exits_2(files, capsys):
         main(["gradphoto", "match", "--records", str(files / "nope.csv"), "--collections", "x", "--out", "y"])
     assert exited.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("which", ["records", "collections"])
+def test_out_naming_an_input_is_refused_and_the_input_kept(files, which):
+    source = files / ("records.csv" if which == "records" else "manifest.csv")
+    before = source.read_bytes()
+    paths = {"records": str(files / "records.csv"), "collections": str(files / "manifest.csv")}
+    with pytest.raises(CommandError) as raised:
+        call_command("match", **paths, out=str(files / "." / source.name), stdout=io.StringIO())
+    assert raised.value.returncode == 2 and "覆盖输入文件" in str(raised.value)
+    assert source.read_bytes() == before
+
+
+def test_a_folder_given_as_a_file_is_named_as_such(files):
+    with pytest.raises(CommandError) as raised:
+        match(files, records=".")
+    assert raised.value.returncode == 2 and "目录" in str(raised.value)

@@ -26,6 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = clock.today()
+        _refuse_overwriting_an_input(options["out"], options["records"], options["collections"])
         try:
             register = read_register(*_read(options["records"], "学籍文件"), today)
             manifest = read_manifest(*_read(options["collections"], "采集文件"), today)
@@ -47,6 +48,16 @@ class Command(BaseCommand):
 def _read(path: str, what: str) -> tuple[bytes, str]:
     """The file's bytes and name; exit 2 with one line when it cannot be read."""
     file = Path(path)
+    if file.is_dir():
+        raise CommandError(f"{what}是一个目录，不是文件：{path}", returncode=EXIT_UNUSABLE)
     if not file.is_file():
         raise CommandError(f"{what}不存在：{path}", returncode=EXIT_UNUSABLE)
     return file.read_bytes(), file.name
+
+
+def _refuse_overwriting_an_input(out: str, *inputs: str) -> None:
+    """--out naming one of the input files would replace it with the result: refused before anything."""
+    target = Path(out)
+    for source in map(Path, inputs):
+        if target.exists() and source.exists() and target.resolve() == source.resolve():
+            raise CommandError(f"结果文件不能覆盖输入文件：{out}", returncode=EXIT_UNUSABLE)
