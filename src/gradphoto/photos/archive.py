@@ -21,6 +21,8 @@ from typing import BinaryIO
 
 from gradphoto.common.tabular import FileRejected
 
+from .zipdir import central_directory, count_entries
+
 _UTF8_FLAG = 0x800
 _ENCRYPTED_FLAG = 0x1
 # Stored and Deflate only: what Windows, macOS and collection tools write. LZMA is refused on purpose
@@ -31,14 +33,7 @@ _NESTED = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz")
 _JUNK_DIRS = frozenset({"__macosx"})
 _JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 _MANIFESTS = ("manifest.csv", "manifest.xlsx")
-_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record, 22 bytes
-_EOCD_SIG, _LOCATOR_SIG, _EOCD64_SIG, _CENTRAL_SIG = (
-    b"PK\x05\x06",
-    b"PK\x06\x07",
-    b"PK\x06\x06",
-    b"PK\x01\x02",
-)
-_CENTRAL_SIZE, _LOCAL_SIZE, _LOCATOR_SIZE, _EOCD64_SIZE = 46, 30, 20, 56
+_LOCAL_SIZE = 30  # a local file header without its name and extra field
 _CHUNK = 64 * 1024
 # What zipfile raises on a damaged archive or member (a name flagged UTF-8 that is not: UnicodeDecodeError).
 _BROKEN = (
@@ -142,22 +137,55 @@ class BatchArchive:
         if len(infos) > self._limits.max_members:
             raise _reject("too_many_members", limit=self._limits.max_members)
         _check_layout(infos, start)
+        self._readings: list[dict[str, tuple[str, zipfile.ZipInfo]]] = []
+        refused: ArchiveRejected | None = None
+        for names in _decode_names(infos):  # one reading, or UTF-8 and GB18030 when both decode
+            try:
+                self._readings.append(self._members_of(names, infos))
+            except ArchiveRejected as error:
+                refused = refused or error
+        if not self._readings:
+            raise refused or _reject("bad_names")
+        self._members = self._readings[0]
+
+    def _members_of(
+        self, names: list[str], infos: list[zipfile.ZipInfo]
+    ) -> dict[str, tuple[str, zipfile.ZipInfo]]:
         kept: list[tuple[str, zipfile.ZipInfo]] = []
-        for raw, info in zip(_decode_names(infos), infos, strict=True):
+        for raw, info in zip(names, infos, strict=True):
             name = _classify(raw, info)
             if name is not None and not _is_junk(name):
                 kept.append((name, info))
         _check_sizes(kept, self._limits)
-        self._members = _index(kept)
+        members = _index(kept)
         self.manifest_name = _find_manifest(kept) if self._manifest_required else ""
+        return members
+
+    def settle_names(self, listed: list[str]) -> None:
+        """Where unflagged names read as both UTF-8 and GB18030, keep the reading in which more of the
+        manifest's file names exist (ZIP-08: 3 % of short GBK names are also valid UTF-8); UTF-8 on a tie."""
+        keys = [_key(name) for name in listed]
+        self._members = max(self._readings, key=lambda members: sum(k in members for k in keys))
+
+    def has(self, name: str) -> bool:
+        """Whether the batch holds ``name`` (looked up as ``read`` does)."""
+        return _key(name) in self._members
+
+    def unlisted(self, listed: list[str]) -> list[str]:
+        """Photo names that no name in ``listed`` refers to, sorted."""
+        keys = {_key(name) for name in listed}
+        return sorted(name for key, name in self._photo_keys() if key not in keys)
 
     def manifest_bytes(self) -> bytes:
         return self.read(self.manifest_name)
 
     def photo_names(self) -> list[str]:
         """Decoded, NFC-normalised posix names of the regular members other than the manifest."""
+        return [name for _key, name in self._photo_keys()]
+
+    def _photo_keys(self) -> list[tuple[str, str]]:
         manifest = _key(self.manifest_name)
-        return [name for key, (name, _info) in self._members.items() if key != manifest]
+        return [(key, name) for key, (name, _info) in self._members.items() if key != manifest]
 
     def read(self, name: str, *, max_bytes: int | None = None) -> bytes:
         """The member's bytes, streamed with a counter: never more than max_member_bytes (or max_bytes).
@@ -201,57 +229,15 @@ def _open_zip(fp: BinaryIO, limits: ArchiveLimits) -> tuple[zipfile.ZipFile, int
         size = fp.seek(0, os.SEEK_END)
         if size > limits.max_archive_bytes:
             raise _reject("archive_too_large", limit=limits.max_archive_bytes)
-        start, cd_size = _central_directory(fp, size)
-        _count_entries(fp, start, cd_size, limits.max_members)
+        start, cd_size = central_directory(fp, size)
+        if count_entries(fp, start, cd_size, limits.max_members) > limits.max_members:
+            raise _reject("too_many_members", limit=limits.max_members)
         fp.seek(0)
         return zipfile.ZipFile(fp), start
     except UnicodeDecodeError as exc:  # a name flagged UTF-8 that is not
         raise _reject("bad_names") from exc
     except _BROKEN as exc:
         raise _reject("not_zip") from exc
-
-
-def _central_directory(fp: BinaryIO, size: int) -> tuple[int, int]:
-    """(offset, size) of the central directory, found the way `zipfile` finds it (ZIP64 included)."""
-    tail_len = min(size, _EOCD.size + 0xFFFF)
-    fp.seek(size - tail_len)
-    tail = fp.read(tail_len)
-    if tail[-_EOCD.size : -_EOCD.size + 4] == _EOCD_SIG and tail[-2:] == b"\0\0":
-        at = len(tail) - _EOCD.size
-    else:
-        at = tail.rfind(_EOCD_SIG)
-    if at < 0 or len(tail) - at < _EOCD.size:
-        raise zipfile.BadZipFile("no end of central directory record")
-    cd_size = _EOCD.unpack_from(tail, at)[5]
-    eocd = size - tail_len + at
-    if eocd >= _LOCATOR_SIZE + _EOCD64_SIZE:
-        fp.seek(eocd - _LOCATOR_SIZE)
-        if fp.read(4) == _LOCATOR_SIG:
-            eocd -= _LOCATOR_SIZE + _EOCD64_SIZE
-            fp.seek(eocd)
-            record = fp.read(_EOCD64_SIZE)
-            if record[:4] != _EOCD64_SIG or len(record) != _EOCD64_SIZE:
-                raise zipfile.BadZipFile("corrupt ZIP64 end of central directory record")
-            cd_size = struct.unpack_from("<Q", record, 40)[0]
-    if cd_size > eocd:
-        raise zipfile.BadZipFile("central directory larger than the archive")
-    return eocd - cd_size, cd_size
-
-
-def _count_entries(fp: BinaryIO, start: int, cd_size: int, max_members: int) -> None:
-    """Walk the central directory headers only, refusing before `zipfile` builds one object per entry."""
-    fp.seek(start)
-    pos = count = 0
-    while pos < cd_size:
-        head = fp.read(_CENTRAL_SIZE)
-        if len(head) != _CENTRAL_SIZE or head[:4] != _CENTRAL_SIG:
-            raise zipfile.BadZipFile("bad central directory header")
-        skip = sum(struct.unpack_from("<3H", head, 28))  # name, extra and comment lengths
-        fp.seek(skip, os.SEEK_CUR)
-        pos += _CENTRAL_SIZE + skip
-        count += 1
-        if count > max_members:
-            raise _reject("too_many_members", limit=max_members)
 
 
 def _check_layout(infos: list[zipfile.ZipInfo], start: int) -> None:
@@ -263,22 +249,23 @@ def _check_layout(infos: list[zipfile.ZipInfo], start: int) -> None:
             raise _reject("overlapping_members")
 
 
-def _decode_names(infos: list[zipfile.ZipInfo]) -> list[str]:
-    """Names as written: UTF-8 where flagged; the rest all UTF-8 or all GB18030, decided once (REQ-ZIP-08)."""
+def _decode_names(infos: list[zipfile.ZipInfo]) -> list[list[str]]:
+    """Names as written: UTF-8 where flagged; the rest decided once per archive (REQ-ZIP-08): GB18030,
+    or UTF-8 when every one is valid UTF-8 (macOS and Linux tools write it unflagged). When both decode
+    and differ, both readings are returned, UTF-8 first; `BatchArchive.settle_names` picks one."""
     raw = {id(info): info.orig_filename.encode("cp437") for info in infos if not info.flag_bits & _UTF8_FLAG}
-    encoding = _legacy_encoding(list(raw.values()))
-    return [raw[id(info)].decode(encoding) if id(info) in raw else info.orig_filename for info in infos]
-
-
-def _legacy_encoding(names: list[bytes]) -> str:
+    readings = []
     for encoding in ("utf-8", "gb18030"):
         try:
-            for name in names:
-                name.decode(encoding)
+            decoded = {key: name.decode(encoding) for key, name in raw.items()}
         except UnicodeDecodeError:
             continue
-        return encoding
-    raise _reject("bad_names")
+        names = [decoded.get(id(info), info.orig_filename) for info in infos]
+        if names not in readings:
+            readings.append(names)
+    if not readings:
+        raise _reject("bad_names")
+    return readings
 
 
 def _classify(raw: str, info: zipfile.ZipInfo) -> str | None:

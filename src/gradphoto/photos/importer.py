@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict
+from hashlib import sha256
 from multiprocessing import get_context
 from typing import Any
 
@@ -20,11 +21,12 @@ from gradphoto.imports.models import ImportJob
 from gradphoto.organisations.models import Organisation, OrgKind
 
 from . import faces
-from .archive import BatchArchive
+from .archive import ArchiveRejected, BatchArchive
+from .jpeg import strip_metadata
 from .manifest import MANIFEST_COLUMNS, ManifestRow, validate_manifest_rows
 from .models import Photo
 from .services import StoredPhoto, photos_add_stored
-from .standard import CheckResult, PhotoProfile, check_photo
+from .standard import CheckResult, PhotoProfile, Rejection, check_photo
 
 INLINE_BELOW = 16  # small batches are checked in this process: starting a pool costs more
 TASK_PHOTOS = 4  # photos per task sent to a worker
@@ -47,8 +49,22 @@ def profile_for(agency: Organisation) -> PhotoProfile:
     )
 
 
-def _check_many(items: list[bytes], profile: PhotoProfile) -> list[CheckResult]:
-    return [check_photo(data, profile) for data in items]
+def _check_many(items: list[bytes | Rejection], profile: PhotoProfile) -> list[CheckResult]:
+    return [_check_one(item, profile) for item in items]
+
+
+def _check_one(item: bytes | Rejection, profile: PhotoProfile) -> CheckResult:
+    """The photo's check, or the reason its bytes could not be read from the archive."""
+    return check_photo(item, profile) if isinstance(item, bytes) else CheckResult(rejections=[item])
+
+
+def _member(archive: BatchArchive, row: ManifestRow) -> bytes | Rejection:
+    """The photo's bytes; a damaged member (bad CRC, broken deflate, more bytes than its header says) is
+    that row's rejection, not the batch's: the rows before it are already stored (ZIP-10)."""
+    try:
+        return archive.read(row.filename)
+    except ArchiveRejected as error:
+        return Rejection(error.code, error.message)
 
 
 def _checked(
@@ -61,7 +77,7 @@ def _checked(
     """
     processes = rule("IMPORT_PROCESSES") or os.cpu_count() or 1
     if len(rows) < INLINE_BELOW or processes == 1:
-        yield from ((row, check_photo(archive.read(row.filename), profile)) for row in rows)
+        yield from ((row, _check_one(_member(archive, row), profile)) for row in rows)
         return
     faces.load_for_workers()  # forked workers share the models instead of loading them each
     tasks = (rows[i : i + TASK_PHOTOS] for i in range(0, len(rows), TASK_PHOTOS))
@@ -70,7 +86,7 @@ def _checked(
 
         def submit() -> None:
             if (task := next(tasks, None)) is not None:
-                photos = [archive.read(row.filename) for row in task]
+                photos = [_member(archive, row) for row in task]
                 window.append((task, pool.submit(_check_many, photos, profile)))
 
         for _ in range(processes * WINDOW // TASK_PHOTOS):
@@ -110,9 +126,9 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
         table = read_table(archive.manifest_bytes(), archive.manifest_name, MANIFEST_COLUMNS)
         rows, errors = validate_manifest_rows(table, today=clock.today())
         rows, schools = _schools(rows, errors)
-        present = set(archive.photo_names())
-        listed = {r.filename for r in rows}
-        todo = _not_done(agency, _missing_files(rows, present, errors), counts)
+        listed = [cells["ZPWJ"].text for _number, cells in table.rows if "ZPWJ" in cells]
+        archive.settle_names(listed)
+        todo = _not_done(agency, _missing_files(rows, archive, errors), archive, counts, errors)
         total = len(table.rows)
         progress(total - len(todo), total)
         profile = profile_for(agency)
@@ -127,7 +143,7 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
         finally:  # photos already stored keep their rows even when a later one fails
             _flush(job, staged, counts, links)
     counts["rejected"] = len({e.row for e in errors})
-    extra = {**links, "unlisted_files": sorted(present - listed), "unknown_columns": table.unknown_columns}
+    extra = {**links, "unlisted_files": archive.unlisted(listed), "unknown_columns": table.unknown_columns}
     _compare_faces_after_commit(job)
     return {
         "counts": counts,
@@ -136,20 +152,72 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
     }
 
 
-def _not_done(agency: Organisation, rows: list[ManifestRow], counts: dict[str, int]) -> list[ManifestRow]:
-    """The rows whose collection number the agency has not stored yet; the others count as unchanged."""
-    numbers = [r.collection_no for r in rows]
-    done = set(
-        Photo.objects.filter(agency=agency, collection_no__in=numbers).values_list("collection_no", flat=True)
-    )
-    counts["unchanged"] = len(done)
-    return [r for r in rows if r.collection_no not in done]
+def _not_done(
+    agency: Organisation,
+    rows: list[ManifestRow],
+    archive: BatchArchive,
+    counts: dict[str, int],
+    errors: list[RowError],
+) -> list[ManifestRow]:
+    """The rows whose collection number the agency has not stored yet. A stored one is unchanged when
+    the row and its photo are what was stored (a re-run, a resumed batch); otherwise the row is refused:
+    a collection number names one collection, and a batch never changes what is stored."""
+    stored = {
+        photo.collection_no: photo
+        for photo in Photo.objects.filter(agency=agency, collection_no__in=[r.collection_no for r in rows])
+        .select_related("school")
+        .only(*_SAME_FIELDS, "collection_no", "school__code", "sha256")
+    }
+    todo = []
+    for row in rows:
+        photo = stored.get(row.collection_no)
+        if photo is None:
+            todo.append(row)
+        elif differs := _differences(row, photo, archive):
+            message = _TAKEN.format(row.collection_no, "、".join(differs))
+            errors.append(RowError(row.row, "CJH", "collection_no_taken", message))
+        else:
+            counts["unchanged"] += 1
+    return todo
 
 
-def _missing_files(rows: list[ManifestRow], present: set[str], errors: list[RowError]) -> list[ManifestRow]:
+_SAME_FIELDS = (
+    "name_collected",
+    "id_number_collected",
+    "student_no_collected",
+    "collected_on",
+    "collection_code",
+)
+_TAKEN = "采集号 {} 已导入过，本次的{}与已导入的不同；未作任何更改。重新采集请使用新的采集号"
+
+
+def _differences(row: ManifestRow, photo: Photo, archive: BatchArchive) -> list[str]:
+    """What this row says differently from the stored photo, by label; the photo is compared without its
+    metadata, as it was stored."""
+    pairs = {
+        "院校代码": (row.school_code, photo.school.code),
+        "姓名": (row.name, photo.name_collected),
+        "身份证号": (row.id_number, photo.id_number_collected),
+        "学号": (row.student_no, photo.student_no_collected),
+        "采集日期": (row.collected_on, photo.collected_on),
+        "采集码": (row.collection_code, photo.collection_code),
+    }
+    differs = [label for label, (new, old) in pairs.items() if new != old]
+    data = _member(archive, row)
+    try:
+        same_photo = isinstance(data, bytes) and sha256(strip_metadata(data)).hexdigest() == photo.sha256
+    except ValueError:
+        same_photo = False
+    return differs if same_photo else [*differs, "照片"]
+
+
+def _missing_files(
+    rows: list[ManifestRow], archive: BatchArchive, errors: list[RowError]
+) -> list[ManifestRow]:
+    """Rows whose photo is in the batch (found as the archive finds names: "./", case, Unicode form)."""
     kept = []
     for row in rows:
-        if row.filename in present:
+        if archive.has(row.filename):
             kept.append(row)
         else:
             errors.append(RowError(row.row, "ZPWJ", "file_missing", f"压缩包中没有照片文件 {row.filename}"))
