@@ -30,7 +30,9 @@ MAX_COLUMNS = 256  # cells right of this column are never read
 EXCEL_MAX_ROW = 1_048_576
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
-_SCIENTIFIC = re.compile(r"[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+")
+# Excel's 1.10105E+17; 1.1E17 and 2E+17 too. Without a decimal point the exponent's sign is required, so
+# that a student number such as 2019E001 is not mistaken for a number.
+_SCIENTIFIC = re.compile(r"[0-9]+\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-][0-9]+")
 _DATE = re.compile(r"([0-9]{4})(-?)([0-9]{2})\2([0-9]{2})")
 _INVISIBLE = "\ufeff\u200b"
 _SAVE_AS = "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重新上传"

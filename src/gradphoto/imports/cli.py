@@ -74,20 +74,18 @@ def run_import_command(
 
 
 def _unusable(command: BaseCommand, as_json: bool, code: str, message: str) -> None:
+    """Exit 2 before a job exists; the JSON has the same shape as a rejected job's."""
     if as_json:
-        command.stdout.write(
-            json.dumps(
-                {
-                    "created": 0,
-                    "updated": 0,
-                    "unchanged": 0,
-                    "rejected": 0,
-                    "errors": [],
-                    "file_error": {"code": code, "message": message},
-                },
-                ensure_ascii=False,
-            )
-        )
+        counts = dict.fromkeys(("created", "updated", "unchanged", "rejected"), 0)
+        body = {
+            **counts,
+            "counts": counts,
+            "errors": [],
+            "file_error": {"code": code, "message": message},
+            "job": None,
+            "status": JobStatus.REJECTED,
+        }
+        command.stdout.write(json.dumps(body, ensure_ascii=False, default=str))
     command.stderr.write(f"文件无法使用：{message} ({code})")
     sys.exit(EXIT_UNUSABLE)
 
@@ -97,6 +95,10 @@ def _human(command: BaseCommand, summary: dict[str, Any]) -> None:
     command.stdout.write(
         f"新增 {c['created']}，更新 {c['updated']}，未变 {c['unchanged']}，拒绝 {c['rejected']}"
     )
+    if unknown := summary.get("unknown_columns"):
+        command.stdout.write(f"  已忽略未知列：{'、'.join(unknown)}")
+    if unlisted := summary.get("unlisted_files"):
+        command.stdout.write(f"  压缩包中有 {len(unlisted)} 个文件未在清单中列出：{'、'.join(unlisted[:20])}")
     for error in summary["errors"][:200]:
         command.stdout.write(f"  第 {error['row']} 行 {error['field']} [{error['code']}] {error['message']}")
     if len(summary["errors"]) > 200:

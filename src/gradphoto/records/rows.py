@@ -111,7 +111,31 @@ def validate_record_rows(
             errors.extend(check.errors)
         else:
             rows.append(record)
+    if any(e.field == "SFZH" and e.code in EXCEL_DAMAGE for e in errors):
+        rows = _padded_ids_refused(rows, errors)
     return rows, errors
+
+
+# What Excel does to an ID column stored as numbers: every 18-digit ID keeps 15 significant digits.
+EXCEL_DAMAGE = frozenset({"numeric_cell", "id_scientific", "id_excel_truncated"})
+
+
+def _padded_ids_refused(rows: list[RecordRow], errors: list[RowError]) -> list[RecordRow]:
+    """In a file whose ID column Excel has damaged, a resident ID ending in 000 is refused too, even with
+    a right check digit (1 in 11 padded IDs has one): it is the same damage, by chance undetected. In a
+    clean file such an ID is kept: real ones end in 000 (about 1 in 1,100)."""
+    kept = []
+    for row in rows:
+        if row.id_type == RESIDENT_ID and row.id_number.endswith("000"):
+            message = (
+                "本文件的身份证号列已被 Excel 截断（见其他行的错误），末三位是 000 的号码无法确认是否完整；"
+                "请把该列设为“文本”格式后重新输入"
+            )
+            errors.append(RowError(row.row, "SFZH", "id_excel_truncated", message))
+        else:
+            kept.append(row)
+    errors.sort(key=lambda e: e.row)
+    return kept
 
 
 def _duplicate(check: RowCheck, first_row: dict[str, int]) -> None:

@@ -335,12 +335,12 @@ def test_parse_date(text: str, date: dt.date | None) -> None:
     assert parse_date(text) == date
 
 
-@pytest.mark.parametrize("text", ["1.10105E+17", "1.1E17", "1.10105e+17", "11E-3", "１.１Ｅ＋１７"])
+@pytest.mark.parametrize("text", ["1.10105E+17", "1.1E17", "1.10105e+17", "11E-3", "2E+17", "１.１Ｅ＋１７"])
 def test_scientific(text: str) -> None:
     assert is_scientific(text)
 
 
-@pytest.mark.parametrize("text", ["110105199001011232", "E12345678", "1.5", "2021E"])
+@pytest.mark.parametrize("text", ["110105199001011232", "E12345678", "1.5", "2021E", "2019E001", "18e1234"])
 def test_not_scientific(text: str) -> None:
     assert not is_scientific(text)
 

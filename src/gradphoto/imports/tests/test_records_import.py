@@ -127,6 +127,17 @@ def test_a_corrected_name_links_the_waiting_account_and_its_photo(tmp_path, pers
 def test_an_unknown_school_is_exit_2(tmp_path, personas):
     code, summary = run(tmp_path, records_csv(template_rows(personas, 1)), school="99999")
     assert code == 2 and summary["file_error"]["code"] == "unknown_organisation"
+    rejected_job = run(tmp_path, b"YXDM,XH\n10001,1\n")[1]  # a job whose file is refused (no columns)
+    assert set(summary) == set(rejected_job) and summary["status"] == rejected_job["status"] == "rejected"
+
+
+def test_the_plain_summary_reports_unknown_columns(tmp_path, personas):
+    lines = records_csv(template_rows(personas, 1)).decode("utf-8-sig").splitlines()
+    path = tmp_path / "xueji.csv"
+    path.write_text("\n".join([lines[0] + ",备注", lines[1] + ",补录"]), encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_records", str(path), school="10001", stdout=out)
+    assert "新增 1" in out.getvalue() and "已忽略未知列：备注" in out.getvalue()
 
 
 def test_a_changed_name_or_id_gets_fresh_linkage_keys(tmp_path, personas):

@@ -205,6 +205,39 @@ def test_id_excel_truncated() -> None:
     assert codes(SFZH=truncated) == {("SFZH", "id_excel_truncated")}
 
 
+def padded_but_valid() -> str:
+    """An ID whose last three digits are 000 and whose check digit is right (sequence x00, check 0)."""
+    for day in range(10, 29):
+        for first in "123456789":
+            body = f"110105200305{day}{first}00"
+            if check_char(body) == "0":
+                return body + "0"
+    raise AssertionError("no such ID")
+
+
+def test_an_id_ending_in_000_is_kept_in_a_clean_file() -> None:
+    number = padded_but_valid()
+    rows, errors = validate_record_rows(
+        table({"SFZH": number, "CSRQ": number[6:14], "XB": "女"}), school_code=SCHOOL, today=TODAY
+    )
+    assert errors == [] and [r.id_number for r in rows] == [number]
+
+
+def test_in_a_file_excel_has_damaged_every_id_ending_in_000_is_refused() -> None:
+    number = padded_but_valid()
+    rows, errors = validate_record_rows(
+        table(
+            {"SFZH": number, "CSRQ": number[6:14], "XB": "女"},
+            {"XH": "2021002", "SFZH": "1.10105E+17"},
+            {"XH": "2021003"},
+        ),
+        school_code=SCHOOL,
+        today=TODAY,
+    )
+    assert [(e.row, e.code) for e in errors] == [(2, "id_excel_truncated"), (3, "id_scientific")]
+    assert "Excel" in errors[0].message and [r.student_no for r in rows] == ["2021003"]
+
+
 def test_id_format_birth_date_checksum() -> None:
     assert codes(SFZH="11010520030512") == {("SFZH", "id_format")}
     assert codes(SFZH=resident_id("20030231")) == {("SFZH", "id_birth_date")}
