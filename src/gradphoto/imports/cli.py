@@ -77,7 +77,7 @@ def _unusable(command: BaseCommand, as_json: bool, code: str, message: str) -> N
     """Exit 2 before a job exists; the JSON has the same shape as a rejected job's."""
     if as_json:
         counts = dict.fromkeys(("created", "updated", "unchanged", "rejected"), 0)
-        body = {
+        body: dict[str, Any] = {
             **counts,
             "counts": counts,
             "errors": [],
