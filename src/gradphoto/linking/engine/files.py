@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gradphoto.common.tabular import Table, read_table
 from gradphoto.photos.manifest import MANIFEST_COLUMNS, validate_manifest_rows
@@ -69,11 +69,13 @@ def record_identity(pk: int, row: RecordRow) -> Identity:
 
 @dataclass
 class Manifest:
-    """Every manifest row as a photo identity (pk = the row number), its 采集号, and fatal row errors."""
+    """Every manifest row as a photo identity (pk = the row number), its 采集号, fatal row errors, and
+    the others (a damaged ID, a bad date: the row is still matched on what is left, and says so)."""
 
     photos: list[Identity]
     collection_nos: dict[int, str]
     fatal: dict[int, str]
+    warnings: dict[int, str] = field(default_factory=dict)
 
 
 def read_manifest(data: bytes, filename: str, today: dt.date) -> Manifest:
@@ -81,9 +83,9 @@ def read_manifest(data: bytes, filename: str, today: dt.date) -> Manifest:
     table = read_table(data, filename, MANIFEST_COLUMNS, max_rows=2_000_000)
     _, errors = validate_manifest_rows(table, today=today)
     fatal: dict[int, str] = {}
+    warnings: dict[int, str] = {}
     for error in errors:
-        if error.field in FATAL_FIELDS:
-            fatal.setdefault(error.row, error.code)
+        (fatal if error.field in FATAL_FIELDS else warnings).setdefault(error.row, error.code)
     photos = []
     for number, cells in table.rows:
         key = id_key(cells["SFZH"].text)
@@ -100,7 +102,7 @@ def read_manifest(data: bytes, filename: str, today: dt.date) -> Manifest:
                 student_no=cells["XH"].text,
             )
         )
-    return Manifest(photos, {number: cells["CJH"].text for number, cells in table.rows}, fatal)
+    return Manifest(photos, {number: cells["CJH"].text for number, cells in table.rows}, fatal, warnings)
 
 
 def match_files(register: Register, manifest: Manifest) -> tuple[str, Counter[str]]:
@@ -117,6 +119,8 @@ def match_files(register: Register, manifest: Manifest) -> tuple[str, Counter[st
     for photo in manifest.photos:
         cjh = manifest.collection_nos[photo.pk]
         row = _result_row(cjh, decisions.get(photo.pk), records, manifest.fatal.get(photo.pk))
+        if (warning := manifest.warnings.get(photo.pk)) and photo.pk not in manifest.fatal:
+            row[-1] = f"{row[-1]}; row_warning:{warning}"
         counts[row[1]] += 1
         writer.writerow(row)
     return out.getvalue(), counts

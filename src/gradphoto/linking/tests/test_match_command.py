@@ -73,6 +73,8 @@ def test_it_writes_one_row_per_manifest_row_in_order(files):
     assert by["CJ4"]["decision"] == "none" and by["CJ4"]["XH"] == ""
     assert (by["CJ5"]["decision"], by["CJ5"]["reason"]) == ("none", "row_error:required")
     assert by["CJ6"]["decision"] in {"suggested", "none"}
+    assert by["CJ6"]["reason"].endswith("; row_warning:id_scientific")  # matched without its ID, and says so
+    assert "row_warning" not in by["CJ1"]["reason"] + by["CJ5"]["reason"]
 
 
 def test_it_imports_nothing(files):
