@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
@@ -13,7 +14,7 @@ from gradphoto.common.errors import NotFound
 from gradphoto.imports.access import get_job_for_user, jobs_visible_to
 from gradphoto.imports.models import ImportJob, ImportKind
 from gradphoto.imports.report import report_xlsx
-from gradphoto.imports.services import job_create
+from gradphoto.imports.services import job_create, job_retry
 
 from .common import ErrorOut, user_of
 
@@ -91,7 +92,7 @@ def list_jobs(request: HttpRequest) -> list[JobOut]:
 def get_job(request: HttpRequest, job_id: int) -> JobOut:
     job = get_job_for_user(user_of(request), job_id)
     if job is None:
-        raise NotFound("No such import.")
+        raise NotFound(_("No such import."))
     return job_out(job)
 
 
@@ -99,9 +100,21 @@ def get_job(request: HttpRequest, job_id: int) -> JobOut:
 def get_report(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_job_for_user(user_of(request), job_id)
     if job is None:
-        raise NotFound("No such import.")
+        raise NotFound(_("No such import."))
     response = HttpResponse(
         report_xlsx(job), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.xlsx"'
     return response
+
+
+@router.post("/{job_id}/retry", response={202: JobOut, 404: ErrorOut, 409: ErrorOut})
+def retry_job(request: HttpRequest, job_id: int) -> tuple[int, JobOut]:
+    """Queue a failed import again; it continues from what the failed run stored (409 unless failed)."""
+    user = user_of(request)
+    job = get_job_for_user(user, job_id)
+    if job is None:
+        raise NotFound(_("No such import."))
+    job_retry(user=user, job=job)  # type: ignore[arg-type]
+    job.refresh_from_db()
+    return 202, job_out(job)

@@ -1,4 +1,5 @@
-"""The XLSX report of an import: the summary and every row error, safe to open in Excel."""
+"""The XLSX report of an import: the summary, every row error, and what the file held beside its rows
+(photos no manifest row names, admission photos that were not used); safe to open in Excel."""
 
 from __future__ import annotations
 
@@ -10,6 +11,27 @@ from openpyxl import Workbook
 from .models import ImportJob
 
 HEADERS = ("行号 row", "字段 field", "代码 code", "说明 message")
+# Summary keys as shown: Chinese first, the JSON key after it (the --json summary uses the same keys).
+LABELS = {
+    "created": "新增",
+    "updated": "更新",
+    "unchanged": "未变",
+    "rejected": "拒绝",
+    "linked": "已关联",
+    "duplicate": "重复采集",
+    "unlinked": "未关联",
+    "unknown_columns": "已忽略的列",
+    "unlisted_files": "清单未列出的文件",
+    "accounts_relinked": "重新关联的账户",
+    "photos_linked": "关联的照片",
+    "admission_photos": "录取照片",
+    "admission_problems": "未使用的录取照片",
+}
+_PROBLEM_KEYS = ("file", "code", "message")
+LISTS = {  # list-valued summary keys written on a sheet of their own: sheet name, columns
+    "unlisted_files": ("unlisted files", ("文件 file",)),
+    "admission_problems": ("admission photos", ("文件 file", "代码 code", "说明 message")),
+}
 
 
 def _safe(value: Any) -> Any:
@@ -17,6 +39,13 @@ def _safe(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):  # names joined; records (admission problems) counted, listed on their sheet
+        texts = all(isinstance(v, str) for v in value)
+        return _safe("、".join(value)) if texts else len(value)
+    return _safe(value if isinstance(value, int | float | str) or value is None else str(value))
 
 
 def report_xlsx(job: ImportJob) -> bytes:
@@ -27,13 +56,20 @@ def report_xlsx(job: ImportJob) -> bytes:
     sheet.append(["文件 file", _safe(job.filename)])
     sheet.append(["状态 status", job.status])
     for key, value in job.summary.items():
-        sheet.append([key, _safe(value if isinstance(value, int | float | str) else str(value))])
+        sheet.append([f"{LABELS.get(key, key)} {key}", _cell(value)])
     if job.file_error:
         sheet.append(["文件错误 file error", _safe(job.file_error.get("message", ""))])
     errors = book.create_sheet("errors")
     errors.append(list(HEADERS))
     for error in job.errors:
         errors.append([error["row"], _safe(error["field"]), _safe(error["code"]), _safe(error["message"])])
+    for key, (title, columns) in LISTS.items():
+        if items := job.summary.get(key):
+            extra = book.create_sheet(title)
+            extra.append(list(columns))
+            for item in items:
+                values = [item] if isinstance(item, str) else [item.get(k, "") for k in _PROBLEM_KEYS]
+                extra.append([_safe(v) for v in values])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from gradphoto.accounts.models import Role, User
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock
-from gradphoto.common.errors import DomainError, NotAllowed
+from gradphoto.common.errors import Conflict, DomainError, NotAllowed
 from gradphoto.common.images import store_content_addressed
 from gradphoto.organisations.models import Organisation, OrgKind
 
@@ -82,6 +82,26 @@ def job_create(
         if enqueue:
             transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def job_retry(*, user: User, job: ImportJob) -> ImportJob:
+    """Queue a failed job again (staff of its organisation, operators; the caller has found the job for
+    the user). What the failed run committed stays; the new run continues from there, as a re-run does."""
+    if job.status != JobStatus.FAILED:
+        raise Conflict(_("Only a failed import can be run again."), code="not_failed")
+    audit_record(actor=user, action="import.retried", obj=job)
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def jobs_resume_abandoned() -> list[int]:
+    """Queue again every job a stopped worker left running (no heartbeat for STALE_AFTER). `gradphoto
+    worker` calls this as it starts, so the next worker completes what a killed one was doing."""
+    stale = ImportJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=clock.now() - STALE_AFTER)
+    found = list(stale.values_list("pk", flat=True))
+    for job_id in found:
+        _enqueue(job_id)
+    return found
 
 
 def _enqueue(job_id: int) -> None:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.imports, name="list"),
     path("<int:job_id>/", views.detail, name="detail"),
     path("<int:job_id>/report.xlsx", views.report, name="report"),
+    path("<int:job_id>/retry", views.retry, name="retry"),
 ]

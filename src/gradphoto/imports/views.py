@@ -16,9 +16,10 @@ from .access import IMPORT_ROLES, get_job_for_user, jobs_visible_to
 from .forms import PhotosUploadForm, RecordsUploadForm
 from .models import ImportKind
 from .report import report_xlsx
-from .services import job_create
+from .services import job_create, job_retry
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_ERRORS = 500  # on the page; the XLSX report has them all
 
 
 @role_required(*IMPORT_ROLES)
@@ -56,7 +57,21 @@ def detail(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = get_job_for_user(request.user, job_id)
     if job is None:
         raise Http404
-    return render(request, "imports/detail.html", {"job": job, "errors": job.errors[:500]})
+    context = {"job": job, "errors": job.errors[:SHOWN_ERRORS], "more_errors": len(job.errors) > SHOWN_ERRORS}
+    return render(request, "imports/detail.html", context)
+
+
+@role_required(*IMPORT_ROLES)
+@require_http_methods(["POST"])
+def retry(request: AuthedRequest, job_id: int) -> HttpResponse:
+    job = get_job_for_user(request.user, job_id)
+    if job is None:
+        raise Http404
+    try:
+        job_retry(user=request.user, job=job)  # type: ignore[arg-type]
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("imports:detail", job.pk)
 
 
 @role_required(*IMPORT_ROLES)

@@ -11,11 +11,21 @@ from gradphoto.audit.services import audit_record
 from gradphoto.common.images import ImageRejected, check_image, store_content_addressed
 from gradphoto.imports.models import ImportJob
 from gradphoto.organisations.models import Organisation
-from gradphoto.photos.archive import BatchArchive
+from gradphoto.photos.archive import ArchiveRejected, BatchArchive
 
 from .models import StudentRecord
 
 MAX_ADMISSION_BYTES = 5 * 1024**2
+
+
+def admission_archive_check(job: ImportJob) -> None:
+    """Refuse the whole job (ArchiveRejected) before any 学籍 row is written when the admission-photo ZIP
+    beside the file cannot be used at all; a damaged photo inside it is only that photo's problem."""
+    from gradphoto.imports.services import job_file
+
+    if job.extra_file:
+        with job_file(job, extra=True) as handle, BatchArchive(handle, manifest_required=False):
+            pass
 
 
 def import_admission_photos(*, job: ImportJob, school: Organisation) -> dict[str, Any]:
@@ -36,10 +46,10 @@ def import_admission_photos(*, job: ImportJob, school: Organisation) -> dict[str
                     {"file": name, "code": "no_record", "message": "找不到学号或考生号为该文件名的学籍"}
                 )
                 continue
-            data = archive.read(name)
             try:
+                data = archive.read(name)
                 check_image(data, formats=("JPEG",), max_bytes=MAX_ADMISSION_BYTES)
-            except ImageRejected as error:
+            except (ArchiveRejected, ImageRejected) as error:
                 problems.append({"file": name, "code": error.code, "message": error.message})
                 continue
             stored, digest = store_content_addressed(data, folder="admission", extension="jpg")

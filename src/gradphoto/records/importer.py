@@ -18,6 +18,7 @@ from gradphoto.linking.engine.keys import record_keys_fill
 from gradphoto.linking.services import photos_link_pending
 from gradphoto.organisations.models import Organisation, OrgKind
 
+from .admission import admission_archive_check, import_admission_photos
 from .models import RecordStatus, StudentRecord
 from .rows import RECORD_COLUMNS, RecordRow, validate_record_rows
 
@@ -80,7 +81,8 @@ def import_records(*, job: ImportJob, progress: Callable[[int, int], None]) -> d
         table = read_table(handle.read(), job.filename, RECORD_COLUMNS)
     rows, errors = validate_record_rows(table, school_code=school.code, today=clock.today())
     rows, centre_ids = _centres(rows, errors)
-    progress(0, len(table.rows))
+    admission_archive_check(job)
+    progress(len(table.rows) - len(rows), len(table.rows))  # rejected rows are processed already
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     with transaction.atomic():
         changed_ids = _upsert(job, school, rows, centre_ids, errors, counts, progress, len(table.rows))
@@ -115,7 +117,7 @@ def _upsert(
     now, actor = clock.now(), job.created_by
     role = getattr(actor, "role", "") if actor else "system"
     changed: list[int] = []
-    done = 0
+    done = total - len(rows)
     for chunk in _chunks(rows):
         existing = {
             r.student_no: r
@@ -228,8 +230,4 @@ def _relink(record_ids: list[int], actor: Any) -> int:
 
 
 def _admission_photos(job: ImportJob, school: Organisation) -> dict[str, Any]:
-    if not job.extra_file:
-        return {}
-    from .admission import import_admission_photos
-
-    return import_admission_photos(job=job, school=school)
+    return import_admission_photos(job=job, school=school) if job.extra_file else {}

@@ -12,4 +12,8 @@ class Command(BaseCommand):
     help = "Run background jobs (imports, face comparison, notifications)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from gradphoto.imports.services import jobs_resume_abandoned
+
+        if resumed := jobs_resume_abandoned():
+            self.stdout.write(f"resumed import jobs left running by a stopped worker: {resumed}")
         call_command("db_worker")

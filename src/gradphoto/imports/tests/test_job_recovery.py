@@ -1,0 +1,195 @@
+"""A failed import is run again from its page or the API; a worker resumes what a stopped one left running;
+a finished job reads 100 %; what the file held beside its rows is on the page and in the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from gradphoto.accounts.tokens import api_token_issue
+from gradphoto.audit.models import AuditEvent
+from gradphoto.common import clock
+from gradphoto.common.testing import make_record
+from gradphoto.demo.portrait import photo_set
+from gradphoto.imports.models import ImportJob, JobStatus
+from gradphoto.imports.services import job_create, job_run, jobs_resume_abandoned
+from gradphoto.imports.testing import batch_zip, photo_row, record_row, records_csv
+from gradphoto.records.models import StudentRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def new_rows(personas, count: int) -> list[dict[str, str]]:
+    rows = []
+    for _ in range(count):
+        record = make_record(personas.school)
+        rows.append(record_row(record))
+        record.delete()
+    return rows
+
+
+@pytest.fixture
+def failed_job(personas):
+    job = job_create(
+        kind="records",
+        organisation=personas.school,
+        user=personas.alice,
+        filename="xueji.csv",
+        data=records_csv(new_rows(personas, 2)),
+        enqueue=False,
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)
+    return job
+
+
+def test_a_failed_job_is_run_again_by_its_own_organisation(
+    client, personas, failed_job, django_capture_on_commit_callbacks
+):
+    detail, retry = (reverse(f"imports:{n}", args=[failed_job.pk]) for n in ("detail", "retry"))
+    client.force_login(personas.bob)  # university staff of another school
+    assert client.post(retry).status_code == 404
+    client.force_login(personas.carol)
+    assert client.post(retry).status_code == 403
+    client.force_login(personas.alice)
+    page = client.get(detail).content.decode()
+    assert 'id="failed"' in page and retry in page and "重新运行" in page
+    assert client.get(retry).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(retry).status_code == 302
+    failed_job.refresh_from_db()
+    assert failed_job.status == JobStatus.DONE and failed_job.summary["created"] == 2
+    assert AuditEvent.objects.filter(action="import.retried", actor=personas.alice).count() == 1
+    client.post(retry, follow=True)  # done: nothing to run again
+    assert AuditEvent.objects.filter(action="import.retried").count() == 1
+
+
+def test_the_api_runs_a_failed_job_again_and_refuses_any_other(
+    client, personas, failed_job, django_capture_on_commit_callbacks
+):
+    url = f"/api/v1/imports/{failed_job.pk}/retry"
+    other = api_token_issue(user=personas.bob)
+    assert client.post(url, HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 404
+    token = api_token_issue(user=personas.alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 202
+    assert ImportJob.objects.get(pk=failed_job.pk).status == JobStatus.DONE
+    again = client.post(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert again.status_code == 409 and again.json()["code"] == "not_failed"
+
+
+def test_a_worker_resumes_jobs_a_stopped_worker_left_running(personas):
+    def running(minutes_ago: int) -> ImportJob:
+        job = job_create(
+            kind="records",
+            organisation=personas.school,
+            user=personas.alice,
+            filename="x.csv",
+            data=records_csv(new_rows(personas, 1)),
+            enqueue=False,
+        )
+        beat = clock.now() - dt.timedelta(minutes=minutes_ago)
+        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=beat)
+        return job
+
+    abandoned, alive = running(30), running(1)
+    assert jobs_resume_abandoned() == [abandoned.pk]  # the immediate backend runs it at once
+    assert ImportJob.objects.get(pk=abandoned.pk).status == JobStatus.DONE
+    assert ImportJob.objects.get(pk=alive.pk).status == JobStatus.RUNNING
+
+
+def test_a_finished_import_with_rejected_rows_reads_100_percent(personas):
+    rows = new_rows(personas, 3)
+    rows[1]["SFZH"] = "123"
+    job = job_create(
+        kind="records",
+        organisation=personas.school,
+        user=None,
+        filename="x.csv",
+        data=records_csv(rows),
+        enqueue=False,
+    )
+    job = job_run(job.pk)
+    assert (job.status, job.done, job.total, job.percent) == (JobStatus.DONE, 3, 3, 100)
+
+
+def admission_zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_unused_admission_photos_are_on_the_page_and_in_the_report(client, personas):
+    rows = new_rows(personas, 1)
+    files = {f"{rows[0]['XH']}.jpg": b"not a jpeg", "nobody.jpg": photo_set(1)[0]}
+    job = job_create(
+        kind="records",
+        organisation=personas.school,
+        user=personas.alice,
+        filename="x.csv",
+        data=records_csv(rows),
+        extra=admission_zip(files),
+        enqueue=False,
+    )
+    job_run(job.pk)
+    client.force_login(personas.alice)
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert 'id="admission-problems"' in page and "nobody.jpg" in page and "no_record" in page
+    book = load_workbook(io.BytesIO(client.get(reverse("imports:report", args=[job.pk])).content))
+    problems = [[c.value for c in row] for row in book["admission photos"].iter_rows(min_row=2)]
+    assert sorted(p[0] for p in problems) == sorted(files)
+    summary = {row[0].value: row[1].value for row in book["summary"].iter_rows()}
+    assert summary["未使用的录取照片 admission_problems"] == 2
+
+
+def test_an_unusable_admission_zip_rejects_the_job_before_any_row_is_written(personas):
+    job = job_create(
+        kind="records",
+        organisation=personas.school,
+        user=None,
+        filename="x.csv",
+        data=records_csv(new_rows(personas, 2)),
+        extra=b"PK\x03\x04 this is not a zip",
+        enqueue=False,
+    )
+    job = job_run(job.pk)
+    assert job.status == JobStatus.REJECTED and job.file_error["code"] == "not_zip"
+    assert not StudentRecord.objects.exists()
+
+
+def test_unlisted_files_are_on_the_page_and_in_the_report(client, personas):
+    record = make_record(personas.school)
+    rows = [photo_row(record, 1)]
+    photos = photo_set(2)
+    data = batch_zip(rows, {rows[0]["ZPWJ"]: photos[0], "extra/other.jpg": photos[1]})
+    job = job_create(
+        kind="photos",
+        organisation=personas.agency,
+        user=personas.erin,
+        filename="b.zip",
+        data=data,
+        enqueue=False,
+    )
+    job_run(job.pk)
+    client.force_login(personas.erin)
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert 'id="unlisted"' in page and "extra/other.jpg" in page
+    book = load_workbook(io.BytesIO(client.get(reverse("imports:report", args=[job.pk])).content))
+    assert [c.value for c in book["unlisted files"]["A"]] == ["文件 file", "extra/other.jpg"]
+
+
+def test_the_list_labels_the_job_status_and_upload_time(client, personas):
+    client.force_login(personas.alice)
+    client.post(
+        reverse("imports:list"), {"file": SimpleUploadedFile("x.csv", records_csv(new_rows(personas, 1)))}
+    )
+    page = client.get(reverse("imports:list")).content.decode()
+    assert "<th>状态</th><th>上传时间</th>" in page and "学籍状态" not in page
