@@ -32,6 +32,7 @@ MAX_CANDIDATES = 3
 # Stricter than the staff queue: a student sees a face only on two agreeing parts of the identity.
 CLAIM_WEIGHT = 15.0
 OPEN_CLAIMS = (ClaimState.PENDING, ClaimState.CONFLICTED)
+DECIDING_ROLES = ("university_staff", "operator")  # who may decide a contested claim
 
 
 class SearchLimitReached(DomainError):
@@ -160,7 +161,13 @@ def _contest(photo_id: int, actor: Any, note: str) -> int:
 def photo_claim(*, student: User, token: str, rank: int) -> PhotoClaim:
     """这是我的照片: pending for CLAIM_DELAY_HOURS; a second claimant sends both to the university."""
     candidate = search_candidate(student, token, rank)
-    record = eligible_record(student, candidate.search.record_id)
+    try:
+        record = eligible_record(student, candidate.search.record_id)
+    except NotFound:  # the student's own search: saying why is no leak (a photo was linked meanwhile)
+        raise Conflict(
+            _("This record has a photo now, or may no longer search: there is nothing to claim."),
+            code="not_eligible",
+        ) from None
     if PhotoClaim.objects.filter(record=record, state=ClaimState.PENDING).exists():
         raise Conflict(_("You have already claimed a photo for this record."), code="claim_pending")
     photo = Photo.objects.select_for_update().get(pk=candidate.photo_id)
@@ -224,7 +231,18 @@ def claims_apply_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def pending_claims(records: list[StudentRecord]) -> dict[int, PhotoClaim]:
-    """record pk → its pending claim, for 学籍信息 ("photo claimed, visible after …")."""
-    query = PhotoClaim.objects.filter(record__in=records, state__in=OPEN_CLAIMS).order_by("created_at")
-    return {claim.record_id: claim for claim in query}
+def claims_shown(records: list[StudentRecord]) -> dict[int, PhotoClaim]:
+    """record pk → the claim 学籍信息 tells the student about: the open one ("photo claimed, visible
+    after …", or with the university), else the latest one the university turned down."""
+    latest: dict[int, PhotoClaim] = {}
+    for claim in PhotoClaim.objects.filter(record__in=records).order_by("created_at", "pk"):
+        latest[claim.record_id] = claim
+    shown = {pk: c for pk, c in latest.items() if c.state in OPEN_CLAIMS}
+    refused = [c.pk for c in latest.values() if c.state == ClaimState.CANCELLED]
+    by_school = set(
+        ClaimEvent.objects.filter(
+            claim_id__in=refused, to_state=ClaimState.CANCELLED, actor_role__in=DECIDING_ROLES
+        ).values_list("claim_id", flat=True)
+    )
+    shown.update({c.record_id: c for c in latest.values() if c.pk in by_school})
+    return shown

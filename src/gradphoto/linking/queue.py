@@ -19,6 +19,7 @@ from gradphoto.audit.services import audit_record
 from gradphoto.common import clock
 from gradphoto.common.errors import Conflict, NotFound
 from gradphoto.photos.models import LinkMethod, LinkState, Photo
+from gradphoto.records.models import StudentRecord
 
 from .attach import photo_attach
 from .claims import claim_move
@@ -57,7 +58,7 @@ def queue_items(user: User) -> list[QueueItem]:
     items: dict[int, QueueItem] = {}
     rows = (
         query.filter(photo_id__in=photo_ids)
-        .select_related("photo", "photo__agency", "record", "record__school")
+        .select_related("photo", "photo__agency", "photo__school", "record", "record__school")
         .order_by("photo_id", "rank")
     )
     for suggestion in rows:
@@ -68,7 +69,20 @@ def queue_items(user: User) -> list[QueueItem]:
 def contested_claims(user: User) -> list[PhotoClaim]:
     """Claims the university decides: two students claimed one photo, or it was linked meanwhile."""
     query = _scoped(user, PhotoClaim.objects.filter(state=ClaimState.CONFLICTED))
-    return list(query.select_related("photo", "record", "student").order_by("photo_id", "created_at")[:PAGE])
+    related = ("photo", "photo__school", "record", "student")
+    return list(query.select_related(*related).order_by("photo_id", "created_at")[:PAGE])
+
+
+def suggested_record(user: User, suggestion_id: int) -> StudentRecord | None:
+    """The record of a suggestion the user may decide (for the message), else None."""
+    found = _scoped(user, LinkSuggestion.objects.filter(pk=suggestion_id)).select_related("record").first()
+    return found.record if found else None
+
+
+def claimed_record(user: User, claim_id: int) -> StudentRecord | None:
+    """The record of a claim the user may decide (for the message), else None."""
+    found = _scoped(user, PhotoClaim.objects.filter(pk=claim_id)).select_related("record").first()
+    return found.record if found else None
 
 
 def _suggestion(user: User, suggestion_id: int) -> LinkSuggestion:
@@ -137,11 +151,13 @@ def claim_award(*, staff: User, claim_id: int) -> str:
     if not state:
         raise Conflict(_("The photo was linked meanwhile."), code="photo_linked")
     claim_move(claim, staff, ClaimState.EFFECTIVE, "awarded by the university")
+    _tell_claimant(claim, awarded=True)
     rivals = PhotoClaim.objects.select_for_update().filter(
         photo_id=claim.photo_id, state=ClaimState.CONFLICTED
     )
     for rival in rivals.exclude(pk=claim.pk):
         claim_move(rival, staff, ClaimState.CANCELLED, "photo awarded to another claim")
+        _tell_claimant(rival, awarded=False)
     return state
 
 
@@ -152,3 +168,24 @@ def claim_dismiss(*, staff: User, claim_id: int) -> None:
     if claim.state != ClaimState.CONFLICTED:
         raise Conflict(_("This claim was already decided."), code="already_decided")
     claim_move(claim, staff, ClaimState.CANCELLED, "dismissed by the university")
+    _tell_claimant(claim, awarded=False)
+
+
+def _tell_claimant(claim: PhotoClaim, *, awarded: bool) -> None:
+    """The student hears the university's decision (e-mail and SMS, after commit); 学籍信息 shows it too."""
+    from gradphoto.notifications.services import notify
+
+    if awarded:
+        subject = "学校已确认您认领的照片"
+        text = "学校已确认您在“没照片,找找看”中认领的照片，请登录学籍信息页面完成校对"
+    else:
+        subject = "您认领的照片未获学校确认"
+        text = "学校认定您在“没照片,找找看”中认领的照片不是您本人的；您可以登录学籍信息页面再次查找"
+    notify(
+        user=claim.student,
+        kind="photo_claim.decided",
+        subject=subject,
+        body=f"{text}。",
+        sms=text,
+        key=f"claim-decided:{claim.pk}",
+    )

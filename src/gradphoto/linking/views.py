@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
@@ -39,7 +38,7 @@ def search(request: AuthedRequest, record_id: int) -> HttpResponse:
         raise Http404 from error
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect(reverse(RECORDS) + f"#record-{record_id}")
+        return redirect(RECORDS)  # no anchor: the message at the top must stay in view
     return redirect("linking:search_results", token=found.token)
 
 
@@ -91,14 +90,14 @@ def thumbnail(request: AuthedRequest, token: str, rank: int) -> HttpResponse:
 def claim(request: AuthedRequest, token: str, rank: int) -> HttpResponse:
     """这是我的照片: the claim waits CLAIM_DELAY_HOURS before the photo appears on 学籍信息."""
     try:
-        made = claims.photo_claim(student=request.user, token=token, rank=rank)
+        claims.photo_claim(student=request.user, token=token, rank=rank)
     except NotFound as error:
         raise Http404 from error
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(RECORDS)
     messages.success(request, _("Your claim is recorded. The photo appears here after the waiting time."))
-    return redirect(reverse(RECORDS) + f"#record-{made.record_id}")
+    return redirect(RECORDS)
 
 
 @role_required(Role.STUDENT)
@@ -106,14 +105,14 @@ def claim(request: AuthedRequest, token: str, rank: int) -> HttpResponse:
 @require_POST
 def claim_cancel(request: AuthedRequest, claim_id: int) -> HttpResponse:
     try:
-        cancelled = claims.claim_cancel(student=request.user, claim_id=claim_id)
+        claims.claim_cancel(student=request.user, claim_id=claim_id)
     except NotFound as error:
         raise Http404 from error
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(RECORDS)
     messages.success(request, _("Your claim is withdrawn."))
-    return redirect(reverse(RECORDS) + f"#record-{cancelled.record_id}")
+    return redirect(RECORDS)
 
 
 @role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
@@ -127,7 +126,9 @@ def work_queue(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _queue_decision(request: AuthedRequest, decide: Callable[..., object], **target: int) -> HttpResponse:
+def _queue_decision(
+    request: AuthedRequest, decide: Callable[..., object], done: str, **target: int
+) -> HttpResponse:
     """Run one queue decision: 404 for objects the user may not know, the message otherwise."""
     try:
         decide(staff=request.user, **target)
@@ -136,8 +137,12 @@ def _queue_decision(request: AuthedRequest, decide: Callable[..., object], **tar
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Decision recorded."))
+        messages.success(request, done)
     return redirect("linking:queue")
+
+
+def _who(record: object) -> dict[str, str]:
+    return {"name": getattr(record, "name", ""), "no": getattr(record, "student_no", "")}
 
 
 @role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
@@ -146,8 +151,12 @@ def suggestion_decide(request: AuthedRequest, suggestion_id: int) -> HttpRespons
     form = SuggestionDecisionForm(request.POST)
     if not form.is_valid():
         return redirect("linking:queue")
-    decide = queue.suggestion_accept if form.cleaned_data["action"] == "accept" else queue.suggestion_reject
-    return _queue_decision(request, decide, suggestion_id=suggestion_id)
+    record = queue.suggested_record(request.user, suggestion_id)
+    if form.cleaned_data["action"] == "accept":
+        done = _("The photo is linked to %(name)s (%(no)s).") % _who(record)
+        return _queue_decision(request, queue.suggestion_accept, done, suggestion_id=suggestion_id)
+    done = _("%(name)s (%(no)s) is not suggested for this photo again.") % _who(record)
+    return _queue_decision(request, queue.suggestion_reject, done, suggestion_id=suggestion_id)
 
 
 @role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
@@ -156,15 +165,9 @@ def claim_decide(request: AuthedRequest, claim_id: int) -> HttpResponse:
     form = ClaimDecisionForm(request.POST)
     if not form.is_valid():
         return redirect("linking:queue")
-    decide = queue.claim_award if form.cleaned_data["action"] == "award" else queue.claim_dismiss
-    return _queue_decision(request, decide, claim_id=claim_id)
-    decide = queue.claim_award if form.cleaned_data["action"] == "award" else queue.claim_dismiss
-    try:
-        decide(staff=request.user, claim_id=claim_id)
-    except NotFound as error:
-        raise Http404 from error
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Decision recorded."))
-    return redirect("linking:queue")
+    record = queue.claimed_record(request.user, claim_id)
+    if form.cleaned_data["action"] == "award":
+        done = _("The photo is given to %(name)s (%(no)s); the other claims on it are closed.") % _who(record)
+        return _queue_decision(request, queue.claim_award, done, claim_id=claim_id)
+    done = _("The claim of %(name)s (%(no)s) is dismissed; the student is told.") % _who(record)
+    return _queue_decision(request, queue.claim_dismiss, done, claim_id=claim_id)

@@ -34,9 +34,9 @@ def records(request: AuthedRequest) -> HttpResponse:
         card.applications = open_apps.get(card.record.pk, [])
         open_types = {a.form_type for a in card.applications}
         card.forms = [f for f in applicable_forms(card) if f.form_type not in open_types]
-    from gradphoto.linking.claims import pending_claims
+    from gradphoto.linking.claims import claims_shown
 
-    claims = pending_claims([card.record for card in cards if card.case == Case.NO_PHOTO])
+    claims = claims_shown([card.record for card in cards if card.case == Case.NO_PHOTO])
     return render(
         request,
         "verification/records.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from gradphoto.demo.seed import seed
+from gradphoto.linking.engine import run
 from gradphoto.organisations.models import Organisation
 
 EXPECTED_CASE = {
@@ -35,7 +37,9 @@ ROLES = {"student", "centre_staff", "service_staff", "university_staff", "collec
 @pytest.fixture(scope="module")
 def accounts(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        yield seed(photo_count=12)
+        entries = seed(photo_count=12)
+        run()  # as `gradphoto demo` does: every case must hold after the engine has run
+        yield entries
         # Seeded outside any test transaction: remove it so later tests start from an empty database.
         call_command("flush", interactive=False, verbosity=0)
 
@@ -113,3 +117,12 @@ def test_the_demo_command_writes_accounts_json(tmp_path: Path):
     accounts = json.loads((tmp_path / "demo" / "accounts.json").read_text(encoding="utf-8"))
     assert {e["role"] for e in accounts} == ROLES
     assert (tmp_path / "gradphoto.sqlite3").exists()
+    with sqlite3.connect(f"file:{tmp_path / 'gradphoto.sqlite3'}?mode=ro", uri=True) as db:
+        suggested = db.execute(
+            "SELECT p.name_collected FROM linking_linksuggestion s JOIN photos_photo p ON p.id = s.photo_id"
+        ).fetchall()
+        unlinked = db.execute(
+            "SELECT link_state FROM photos_photo WHERE name_collected = '刘欣治'"
+        ).fetchall()
+    assert {"刘欣治", "周佳"} <= {name for (name,) in suggested}  # the review queue has work in it
+    assert unlinked == [("unlinked",)]  # still for the claimable_photo student to find

@@ -193,6 +193,16 @@ def test_a_photo_linked_meanwhile_sends_the_claim_to_the_university(personas, se
         assert claims_apply_due() == {"conflicted": 1}
 
 
+def test_claiming_from_an_old_result_page_after_the_photo_arrived_says_why(setup):
+    record, mine, _, client = setup
+    _, _, found = search(client, record)
+    mine.record, mine.link_state = record, LinkState.LINKED  # linked meanwhile (the queue, an import)
+    mine.save()
+    response = client.post(reverse("linking:claim", args=[found.token, 1]), follow=True)
+    assert response.status_code == 200 and "无需认领" in response.content.decode()
+    assert not PhotoClaim.objects.exists()
+
+
 def test_a_student_may_withdraw_a_pending_claim(setup):
     record, _, _, client = setup
     _, _, found = search(client, record)

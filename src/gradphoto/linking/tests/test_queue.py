@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from gradphoto.audit.models import AuditEvent
 from gradphoto.common.testing import make_photo, make_record, make_student
+from gradphoto.linking import labels
 from gradphoto.linking.engine import run
 from gradphoto.linking.models import ClaimState, LinkSuggestion, PhotoClaim
 from gradphoto.linking.tests.test_engine import an_id, swapped
@@ -34,7 +35,17 @@ def client_for(user) -> Client:
 def test_staff_see_the_suggestion_with_its_evidence(personas, suggestion):
     page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
     assert f'data-suggestion="{suggestion.pk}"' in page
-    assert "id: one_edit" in page and "name: confusable" in page
+    assert "证件号码：有一位数字录错" in page and "姓名：有一个字音近或形近" in page
+    assert "one_edit" not in page and "confusable" not in page  # codes are for machines
+    record, typed = suggestion.record.id_number, suggestion.photo.id_number_collected
+    shown = [i for i in range(18) if record[i] != typed[i]]  # the two swapped digits show, nothing else
+    assert labels.masked_against(record, typed) in page and labels.masked_against(typed, record) in page
+    visible = {i for i, c in enumerate(labels.masked_against(record, typed)) if c != "*"}
+    assert visible == set(range(6)) | set(shown) | set(range(14, 18))
+    english = client_for(personas.alice)
+    english.post(reverse("set_language"), {"language": "en"})
+    page = english.get(reverse("linking:queue")).content.decode()
+    assert "ID number: one digit typed wrong" in page or "ID number：one digit typed wrong" in page
 
 
 def test_accepting_links_the_photo_and_is_audited(personas, suggestion):
@@ -116,3 +127,30 @@ def test_the_university_awards_a_contested_photo(personas):
         ClaimState.EFFECTIVE,
         ClaimState.CANCELLED,
     ]
+
+
+def test_a_dismissed_claimant_is_told_on_the_page_and_by_message(personas):
+    from gradphoto.notifications.models import Message
+
+    record = make_record(personas.school, name="王芳", id_number=an_id(221))
+    photo = make_photo(make_record(personas.school), personas.agency)
+    photo.record, photo.link_state = None, LinkState.UNLINKED
+    photo.save()
+    student = make_student(record)
+    claim = PhotoClaim.objects.create(
+        student=student,
+        record=record,
+        photo=photo,
+        school=personas.school,
+        state=ClaimState.CONFLICTED,
+        created_at=photo.uploaded_at,
+        effective_at=photo.uploaded_at,
+    )
+    staff = client_for(personas.alice)
+    response = staff.post(
+        reverse("linking:claim_decide", args=[claim.pk]), {"action": "dismiss"}, follow=True
+    )
+    assert "已驳回 王芳" in response.content.decode()
+    assert Message.objects.filter(user=student, kind="photo_claim.decided").exists()
+    page = client_for(student).get(reverse("verification:records")).content.decode()
+    assert 'data-claim="dismissed"' in page and f'id="search-{record.pk}"' in page

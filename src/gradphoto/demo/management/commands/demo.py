@@ -28,6 +28,11 @@ class Command(BaseCommand):
         self._reset()
         call_command("migrate", interactive=False, verbosity=0)
         accounts = seed()
+        # The engine runs after every import; the demo's photos were stored directly, so run it once:
+        # what it cannot link (刘欣治, 周佳, 王建华) waits in the university's review queue.
+        from gradphoto.linking.engine import run as link_run
+
+        link_run()
         demo_dir = settings.HOME / "demo"
         demo_dir.mkdir(parents=True, exist_ok=True)
         accounts_file = demo_dir / "accounts.json"
