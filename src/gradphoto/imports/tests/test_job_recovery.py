@@ -19,31 +19,29 @@ from gradphoto.common.testing import make_record
 from gradphoto.demo.portrait import photo_set
 from gradphoto.imports.models import ImportJob, JobStatus
 from gradphoto.imports.services import job_create, job_run, jobs_resume_abandoned
-from gradphoto.imports.testing import batch_zip, photo_row, record_row, records_csv
+from gradphoto.imports.testing import batch_zip, photo_row, records_csv
+from gradphoto.imports.tests.test_records_import import template_rows
 from gradphoto.records.models import StudentRecord
 
 pytestmark = pytest.mark.django_db
 
 
-def new_rows(personas, count: int) -> list[dict[str, str]]:
-    rows = []
-    for _ in range(count):
-        record = make_record(personas.school)
-        rows.append(record_row(record))
-        record.delete()
-    return rows
-
-
-@pytest.fixture
-def failed_job(personas):
-    job = job_create(
+def records_job(personas, rows: list[dict[str, str]], **extra) -> ImportJob:
+    """A 学籍 job of the school, not queued: the test runs or breaks it."""
+    return job_create(
         kind="records",
         organisation=personas.school,
         user=personas.alice,
         filename="xueji.csv",
-        data=records_csv(new_rows(personas, 2)),
+        data=records_csv(rows),
         enqueue=False,
+        **extra,
     )
+
+
+@pytest.fixture
+def failed_job(personas):
+    job = records_job(personas, template_rows(personas, 2))
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)
     return job
 
@@ -86,14 +84,7 @@ def test_the_api_runs_a_failed_job_again_and_refuses_any_other(
 
 def test_a_worker_resumes_jobs_a_stopped_worker_left_running(personas):
     def running(minutes_ago: int) -> ImportJob:
-        job = job_create(
-            kind="records",
-            organisation=personas.school,
-            user=personas.alice,
-            filename="x.csv",
-            data=records_csv(new_rows(personas, 1)),
-            enqueue=False,
-        )
+        job = records_job(personas, template_rows(personas, 1))
         beat = clock.now() - dt.timedelta(minutes=minutes_ago)
         ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, heartbeat_at=beat)
         return job
@@ -105,16 +96,9 @@ def test_a_worker_resumes_jobs_a_stopped_worker_left_running(personas):
 
 
 def test_a_finished_import_with_rejected_rows_reads_100_percent(personas):
-    rows = new_rows(personas, 3)
+    rows = template_rows(personas, 3)
     rows[1]["SFZH"] = "123"
-    job = job_create(
-        kind="records",
-        organisation=personas.school,
-        user=None,
-        filename="x.csv",
-        data=records_csv(rows),
-        enqueue=False,
-    )
+    job = records_job(personas, rows)
     job = job_run(job.pk)
     assert (job.status, job.done, job.total, job.percent) == (JobStatus.DONE, 3, 3, 100)
 
@@ -128,17 +112,9 @@ def admission_zip(files: dict[str, bytes]) -> bytes:
 
 
 def test_unused_admission_photos_are_on_the_page_and_in_the_report(client, personas):
-    rows = new_rows(personas, 1)
+    rows = template_rows(personas, 1)
     files = {f"{rows[0]['XH']}.jpg": b"not a jpeg", "nobody.jpg": photo_set(1)[0]}
-    job = job_create(
-        kind="records",
-        organisation=personas.school,
-        user=personas.alice,
-        filename="x.csv",
-        data=records_csv(rows),
-        extra=admission_zip(files),
-        enqueue=False,
-    )
+    job = records_job(personas, rows, extra=admission_zip(files))
     job_run(job.pk)
     client.force_login(personas.alice)
     page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
@@ -151,15 +127,7 @@ def test_unused_admission_photos_are_on_the_page_and_in_the_report(client, perso
 
 
 def test_an_unusable_admission_zip_rejects_the_job_before_any_row_is_written(personas):
-    job = job_create(
-        kind="records",
-        organisation=personas.school,
-        user=None,
-        filename="x.csv",
-        data=records_csv(new_rows(personas, 2)),
-        extra=b"PK\x03\x04 this is not a zip",
-        enqueue=False,
-    )
+    job = records_job(personas, template_rows(personas, 2), extra=b"PK\x03\x04 this is not a zip")
     job = job_run(job.pk)
     assert job.status == JobStatus.REJECTED and job.file_error["code"] == "not_zip"
     assert not StudentRecord.objects.exists()
@@ -189,7 +157,8 @@ def test_unlisted_files_are_on_the_page_and_in_the_report(client, personas):
 def test_the_list_labels_the_job_status_and_upload_time(client, personas):
     client.force_login(personas.alice)
     client.post(
-        reverse("imports:list"), {"file": SimpleUploadedFile("x.csv", records_csv(new_rows(personas, 1)))}
+        reverse("imports:list"),
+        {"file": SimpleUploadedFile("x.csv", records_csv(template_rows(personas, 1)))},
     )
     page = client.get(reverse("imports:list")).content.decode()
     assert "<th>状态</th><th>上传时间</th>" in page and "学籍状态" not in page

@@ -26,6 +26,19 @@ def suggestion(personas):
     return LinkSuggestion.objects.get(photo=photo, rank=1)
 
 
+def contested(record, photo, student) -> PhotoClaim:
+    """A claim already sent to the university (two claimants, or the photo linked meanwhile)."""
+    return PhotoClaim.objects.create(
+        student=student,
+        record=record,
+        photo=photo,
+        school=record.school,
+        state=ClaimState.CONFLICTED,
+        created_at=photo.uploaded_at,
+        effective_at=photo.uploaded_at,
+    )
+
+
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -99,19 +112,7 @@ def test_the_university_awards_a_contested_photo(personas):
     first = make_record(personas.school, name="王芳", id_number=an_id(211))
     second = make_record(personas.school, name="王方", id_number=an_id(213))
     photo = make_photo(first, personas.agency, name="王坊", id_number="")
-    claims = []
-    for record in (first, second):
-        claims.append(
-            PhotoClaim.objects.create(
-                student=make_student(record),
-                record=record,
-                photo=photo,
-                school=personas.school,
-                state=ClaimState.CONFLICTED,
-                created_at=photo.uploaded_at,
-                effective_at=photo.uploaded_at,
-            )
-        )
+    claims = [contested(record, photo, make_student(record)) for record in (first, second)]
     assert (
         client_for(personas.bob)
         .post(reverse("linking:claim_decide", args=[claims[0].pk]), {"action": "award"})
@@ -137,15 +138,7 @@ def test_a_dismissed_claimant_is_told_on_the_page_and_by_message(personas):
     photo.record, photo.link_state = None, LinkState.UNLINKED
     photo.save()
     student = make_student(record)
-    claim = PhotoClaim.objects.create(
-        student=student,
-        record=record,
-        photo=photo,
-        school=personas.school,
-        state=ClaimState.CONFLICTED,
-        created_at=photo.uploaded_at,
-        effective_at=photo.uploaded_at,
-    )
+    claim = contested(record, photo, student)
     staff = client_for(personas.alice)
     response = staff.post(
         reverse("linking:claim_decide", args=[claim.pk]), {"action": "dismiss"}, follow=True
