@@ -80,12 +80,25 @@ def upgrade15(number15: str) -> str:
     return body + check_char(body)
 
 
+# First two digits of the address code (GB/T 2260, every code 1981–2024 in common/data/areacodes.csv),
+# plus 83 of the Taiwan residents' residence permit (81 and 82 are listed). Only the province is checked:
+# a county code missing from the list must not lock a real student out (RELIABILITY.md CSV-06).
+PROVINCES = frozenset(
+    {
+        *("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"),
+        *("41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64"),
+        *("65", "71", "81", "82", "83"),
+    }
+)
+
+
 def parse(raw: str, *, today: dt.date | None = None) -> ResidentId:
     """Validate and normalise a resident ID (18 digits, or 15 upgraded); raise IdNumberError."""
     number = normalise(raw)
     if _RE15.fullmatch(number):
         if _birth_date("19" + number[6:12]) is None:
             raise IdNumberError("id_birth_date", "身份证号中的出生日期不存在")
+        _check_province(number)
         return ResidentId(upgrade15(number))
     if len(number) != 18 or not _RE18.fullmatch(number):
         raise IdNumberError("id_format", "身份证号应为18位，前17位为数字，最后一位为数字或X")
@@ -96,7 +109,13 @@ def parse(raw: str, *, today: dt.date | None = None) -> ResidentId:
         raise IdNumberError("id_birth_date", "身份证号中的出生日期晚于今天")
     if check_char(number[:17]) != number[17]:
         raise IdNumberError("id_checksum", "身份证号校验位不正确")
+    _check_province(number)
     return ResidentId(number)
+
+
+def _check_province(number: str) -> None:
+    if number[:2] not in PROVINCES:
+        raise IdNumberError("id_address", f"身份证号前两位“{number[:2]}”不是省级行政区代码")
 
 
 def is_valid(raw: str) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from gradphoto.common.export import excel_safe
+
 from .models import ImportJob
 
 HEADERS = ("行号 row", "字段 field", "代码 code", "说明 message")
@@ -34,18 +36,11 @@ LISTS = {  # list-valued summary keys written on a sheet of their own: sheet nam
 }
 
 
-def _safe(value: Any) -> Any:
-    """Cells that Excel would run as a formula are written as text (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _cell(value: Any) -> Any:
     if isinstance(value, list):  # names joined; records (admission problems) counted, listed on their sheet
         texts = all(isinstance(v, str) for v in value)
-        return _safe("、".join(value)) if texts else len(value)
-    return _safe(value if isinstance(value, int | float | str) or value is None else str(value))
+        return excel_safe("、".join(value)) if texts else len(value)
+    return excel_safe(value if isinstance(value, int | float | str) or value is None else str(value))
 
 
 def report_xlsx(job: ImportJob) -> bytes:
@@ -53,23 +48,23 @@ def report_xlsx(job: ImportJob) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "summary"
-    sheet.append(["文件 file", _safe(job.filename)])
+    sheet.append(["文件 file", excel_safe(job.filename)])
     sheet.append(["状态 status", job.status])
     for key, value in job.summary.items():
         sheet.append([f"{LABELS.get(key, key)} {key}", _cell(value)])
     if job.file_error:
-        sheet.append(["文件错误 file error", _safe(job.file_error.get("message", ""))])
+        sheet.append(["文件错误 file error", excel_safe(job.file_error.get("message", ""))])
     errors = book.create_sheet("errors")
     errors.append(list(HEADERS))
     for error in job.errors:
-        errors.append([error["row"], _safe(error["field"]), _safe(error["code"]), _safe(error["message"])])
+        errors.append([error["row"], *(excel_safe(error[k]) for k in ("field", "code", "message"))])
     for key, (title, columns) in LISTS.items():
         if items := job.summary.get(key):
             extra = book.create_sheet(title)
             extra.append(list(columns))
             for item in items:
                 values = [item] if isinstance(item, str) else [item.get(k, "") for k in _PROBLEM_KEYS]
-                extra.append([_safe(v) for v in values])
+                extra.append([excel_safe(v) for v in values])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

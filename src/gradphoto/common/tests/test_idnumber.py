@@ -226,7 +226,8 @@ _digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
 
 @st.composite
 def bodies(draw: st.DrawFn) -> str:
-    address = draw(st.text(alphabet="0123456789", min_size=6, max_size=6))
+    province = draw(st.sampled_from(sorted(idnumber.PROVINCES)))
+    address = province + draw(st.text(alphabet="0123456789", min_size=4, max_size=4))
     birth = draw(st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY))
     sequence = draw(st.text(alphabet="0123456789", min_size=3, max_size=3))
     return address + birth.strftime("%Y%m%d") + sequence
@@ -308,3 +309,19 @@ def test_parse_of_mask_of_anything_fails(raw: str) -> None:
 @given(st.from_regex(r"[0-9]{15}", fullmatch=True))
 def test_parse_of_masked_15_digit_fails(raw: str) -> None:
     assert not idnumber.is_valid(mask(raw))
+
+
+@given(bodies(), st.sampled_from(["00", "09", "10", "20", "39", "49", "55", "70", "80", "84", "90", "99"]))
+def test_an_address_outside_every_province_is_rejected(body: str, province: str) -> None:
+    number = province + body[2:17]
+    with pytest.raises(IdNumberError) as info:
+        parse(number + check_char(number), today=TODAY)
+    assert info.value.code == "id_address"
+
+
+@pytest.mark.parametrize("number", ["000105880512123", "990105880512123"])
+def test_a_15_digit_id_outside_every_province_is_rejected(number: str) -> None:
+    assert parse("110105880512123", today=TODAY).number.startswith("11010519880512123")
+    with pytest.raises(IdNumberError) as info:
+        parse(number, today=TODAY)
+    assert info.value.code == "id_address"

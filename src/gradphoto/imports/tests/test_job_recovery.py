@@ -162,3 +162,22 @@ def test_the_list_labels_the_job_status_and_upload_time(client, personas):
     )
     page = client.get(reverse("imports:list")).content.decode()
     assert "<th>状态</th><th>上传时间</th>" in page and "学籍状态" not in page
+
+
+def test_the_report_writes_typed_text_never_as_a_formula(client, personas):
+    lines = records_csv(template_rows(personas, 1)).decode("utf-8-sig").splitlines()
+    data = "\n".join([lines[0] + ",=cmd|' /C calc'!A0", lines[1] + ",x"]).encode()
+    job = job_create(
+        kind="records",
+        organisation=personas.school,
+        user=personas.alice,
+        filename="=x.csv",
+        data=data,
+        enqueue=False,
+    )
+    job_run(job.pk)
+    client.force_login(personas.alice)
+    book = load_workbook(io.BytesIO(client.get(reverse("imports:report", args=[job.pk])).content))
+    cells = [c for row in book["summary"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert "'=x.csv" in [c.value for c in cells] and "'=cmd|' /C calc'!A0" in [c.value for c in cells]
+    assert all(c.data_type == "s" for c in cells)

@@ -14,6 +14,7 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from gradphoto.common.export import excel_safe
 from gradphoto.common.tabular import Table, read_table
 from gradphoto.photos.manifest import MANIFEST_COLUMNS, validate_manifest_rows
 from gradphoto.records.rows import RECORD_COLUMNS, RecordRow, validate_record_rows
@@ -122,7 +123,7 @@ def match_files(register: Register, manifest: Manifest) -> tuple[str, Counter[st
         if (warning := manifest.warnings.get(photo.pk)) and photo.pk not in manifest.fatal:
             row[-1] = f"{row[-1]}; row_warning:{warning}"
         counts[row[1]] += 1
-        writer.writerow(row)
+        writer.writerow([excel_safe(cell) for cell in row])  # 采集号 and 学号 are typed by people
     return out.getvalue(), counts
 
 

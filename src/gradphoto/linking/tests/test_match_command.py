@@ -119,3 +119,18 @@ def test_a_folder_given_as_a_file_is_named_as_such(files):
     with pytest.raises(CommandError) as raised:
         match(files, records=".")
     assert raised.value.returncode == 2 and "目录" in str(raised.value)
+
+
+def test_typed_cells_never_reach_excel_as_formulas(tmp_path):
+    number = an_id(311)
+    (tmp_path / "r.csv").write_text(
+        "\n".join([RECORD_HEADER, record_line("=1+2", "张伟", number)]), encoding="utf-8"
+    )
+    manifest = [
+        MANIFEST_HEADER,
+        f'"=HYPERLINK(""http://x.cn"",""点我"")",10001,,张伟,{number},20250301,a.jpg',
+    ]
+    (tmp_path / "m.csv").write_text("\n".join(manifest), encoding="utf-8")
+    rows = match(tmp_path, "r.csv", "m.csv")
+    assert rows[0]["CJH"] == '\'=HYPERLINK("http://x.cn","点我")'
+    assert (rows[0]["decision"], rows[0]["XH"]) == ("linked", "'=1+2")

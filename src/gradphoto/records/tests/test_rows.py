@@ -245,6 +245,11 @@ def test_id_format_birth_date_checksum() -> None:
     assert codes(SFZH=wrong) == {("SFZH", "id_checksum")}
 
 
+def test_id_address_outside_every_province() -> None:
+    body = "990105" + ID_MALE[6:17]
+    assert codes(SFZH=body + check_char(body)) == {("SFZH", "id_address")}
+
+
 def test_birth_date_and_sex_mismatch() -> None:
     assert codes(CSRQ="20030513") == {("CSRQ", "birth_date_mismatch")}
     assert codes(XB="女") == {("XB", "sex_mismatch")}
