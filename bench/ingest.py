@@ -6,7 +6,7 @@ Target (ISSUE 3): the whole import at >= 0.25x the decode-only rate on a 2-core 
 Besides the two rates it prints where the time goes, per photo: the steps of the photo check measured one
 by one in this process on a sample (decode, faces, other checks, thumbnail; they add up to check_photo),
 and the storage, database, linking and audit work the import's main process did (wall time of its
-_store and _flush calls), with how many photos the quick path accepted.
+_store, stage and publish calls), with how many photos the quick path accepted.
 """
 
 from __future__ import annotations
@@ -92,16 +92,16 @@ def profile_checks(photos: list[bytes]) -> dict[str, float]:
 
 
 def timing_store(spent: Counter[str]) -> None:
-    """Wrap the importer's storage steps to add up their wall time."""
-    from gradphoto.photos import importer
+    """Wrap the import's storage steps (files, staged rows, publishing) to add up their wall time."""
+    from gradphoto.photos import importer, staging
 
-    for name in ("_store", "_flush"):
-        real = getattr(importer, name)
+    for module, name in ((importer, "_store"), (staging, "stage"), (staging, "publish")):
+        real = getattr(module, name)
 
         def wrapped(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
             return _timed(spent, "store", lambda: _real(*args, **kwargs))
 
-        setattr(importer, name, wrapped)
+        setattr(module, name, wrapped)
 
 
 def batches(count: int) -> tuple[Any, list[bytes], bytes, bytes]:

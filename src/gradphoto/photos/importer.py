@@ -20,18 +20,17 @@ from gradphoto.common.tabular import RowError, read_table
 from gradphoto.imports.models import ImportJob
 from gradphoto.organisations.models import Organisation, OrgKind
 
-from . import faces
+from . import faces, staging
 from .archive import ArchiveRejected, BatchArchive
 from .jpeg import strip_metadata
 from .manifest import MANIFEST_COLUMNS, ManifestRow, validate_manifest_rows
-from .models import Photo
-from .services import StoredPhoto, photos_add_stored
+from .models import Photo, StagedPhoto
 from .standard import CheckResult, PhotoProfile, Rejection, check_photo
 
 INLINE_BELOW = 16  # small batches are checked in this process: starting a pool costs more
 TASK_PHOTOS = 4  # photos per task sent to a worker
 WINDOW = 4  # photos in flight per worker: enough to keep it busy, few enough to bound memory
-CHUNK = 64  # accepted photos stored per transaction (a killed run loses at most one chunk's rows)
+CHUNK = 64  # accepted photos staged per transaction (a killed run checks at most one chunk again)
 PROGRESS_EVERY = 64  # rows between progress updates
 
 
@@ -129,19 +128,23 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
         listed = [cells["ZPWJ"].text for _number, cells in table.rows if "ZPWJ" in cells]
         archive.settle_names(listed)
         todo = _not_done(agency, _missing_files(rows, archive, errors), archive, counts, errors)
+        # checked and staged by an earlier run of this job
+        already = staging.staged_numbers(job, wanted={row.collection_no for row in todo})
+        todo = [row for row in todo if row.collection_no not in already]
         total = len(table.rows)
         progress(total - len(todo), total)
         profile = profile_for(agency)
-        staged: list[StoredPhoto] = []
+        pending: list[StagedPhoto] = []
         try:
             for done, (row, result) in enumerate(_checked(todo, archive, profile), 1):
-                _store(job, agency, schools[row.school_code], row, result, errors, staged)
-                if len(staged) >= CHUNK:
-                    _flush(job, staged, counts, links)
+                _store(job, schools[row.school_code], row, result, errors, pending)
+                if len(pending) >= CHUNK:
+                    staging.stage(pending)
                 if done % PROGRESS_EVERY == 0 or done == len(todo):
                     progress(total - len(todo) + done, total)
-        finally:  # photos already stored keep their rows even when a later one fails
-            _flush(job, staged, counts, links)
+        finally:  # what was checked stays staged for a retry; none of it is visible
+            staging.stage(pending)
+    staging.publish(job, counts, links)
     counts["rejected"] = len({e.row for e in errors})
     extra = {**links, "unlisted_files": archive.unlisted(listed), "unknown_columns": table.unknown_columns}
     _compare_faces_after_commit(job)
@@ -226,14 +229,13 @@ def _missing_files(
 
 def _store(
     job: ImportJob,
-    agency: Organisation,
     school: Organisation,
     row: ManifestRow,
     result: CheckResult,
     errors: list[RowError],
-    staged: list[StoredPhoto],
+    pending: list[StagedPhoto],
 ) -> None:
-    """A rejected row becomes its errors; an accepted photo is stored (files first) and staged for a row."""
+    """A rejected row becomes its errors; an accepted photo's files are stored and its row staged."""
     if not result.ok or result.clean_jpeg is None:
         errors.extend(RowError(row.row, "ZPWJ", r.code, r.message) for r in result.rejections)
         return
@@ -243,34 +245,23 @@ def _store(
         else ""
     )
     name, digest = store_content_addressed(result.clean_jpeg, folder="photos", extension="jpg")
-    staged.append(
-        StoredPhoto(
-            agency=agency,
-            school=school,
+    pending.append(
+        StagedPhoto(
+            job=job,
+            row=row.row,
             collection_no=row.collection_no,
+            school=school,
             name=row.name,
             id_number=row.id_number,
+            student_no=row.student_no,
+            collection_code=row.collection_code,
             collected_on=row.collected_on,
             sha256=digest,
             file=name,
-            size=len(result.clean_jpeg),
+            size_bytes=len(result.clean_jpeg),
             thumbnail=thumbnail,
-            student_no=row.student_no,
-            collection_code=row.collection_code,
         )
     )
-
-
-def _flush(job: ImportJob, staged: list[StoredPhoto], counts: dict[str, int], links: dict[str, int]) -> None:
-    """The staged photos' rows in one transaction; a collection number stored meanwhile is unchanged."""
-    chunk, staged[:] = staged[:], []
-    if not chunk:
-        return
-    created = photos_add_stored(stored=chunk, actor=job.created_by, batch=job)
-    counts["created"] += len(created)
-    counts["unchanged"] += len(chunk) - len(created)
-    for photo in created:
-        links[str(photo.link_state)] += 1
 
 
 def _compare_faces_after_commit(job: ImportJob) -> None:

@@ -109,3 +109,33 @@ class FaceCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id}/{self.photo_id} {self.result}"
+
+
+class StagedPhoto(models.Model):
+    """An accepted photo of a running batch, stored but not yet published (RELIABILITY.md REQ-CC-04).
+
+    A batch's photos become Photo rows in one transaction at its end; until then nobody sees them, and
+    a crash leaves only these rows, which a retry of the same job picks up instead of checking again.
+    """
+
+    job = models.ForeignKey("imports.ImportJob", on_delete=models.CASCADE, related_name="staged_photos")
+    row = models.PositiveIntegerField()  # the manifest row
+    collection_no = models.CharField(max_length=40)
+    school = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40)
+    id_number = models.CharField(max_length=20)
+    student_no = models.CharField(max_length=20, blank=True)
+    collection_code = models.CharField(max_length=64, blank=True)
+    collected_on = models.DateField()
+    sha256 = models.CharField(max_length=64)
+    file = models.CharField(max_length=200)
+    size_bytes = models.PositiveIntegerField()
+    thumbnail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "collection_no"], name="one_staged_photo_per_job_and_no")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.collection_no}"

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from gradphoto.common import idnumber
 from gradphoto.common.idnumber import IdNumberError, ResidentId
-from gradphoto.common.tabular import Column, RowCheck, RowError, Table
+from gradphoto.common.tabular import EMPTY, Column, RowCheck, RowError, Table
 from gradphoto.records.models import STATUS_LABELS, RecordStatus
 
 __all__ = ["RECORD_COLUMNS", "RecordRow", "RowError", "validate_record_rows"]
@@ -112,7 +112,7 @@ def validate_record_rows(
         else:
             rows.append(record)
     if any(e.field == "SFZH" and e.code in EXCEL_DAMAGE for e in errors):
-        rows = _padded_ids_refused(rows, errors)
+        rows = _padded_ids_refused(table, rows, errors)
     return rows, errors
 
 
@@ -120,22 +120,25 @@ def validate_record_rows(
 EXCEL_DAMAGE = frozenset({"numeric_cell", "id_scientific", "id_excel_truncated"})
 
 
-def _padded_ids_refused(rows: list[RecordRow], errors: list[RowError]) -> list[RecordRow]:
+def _padded_ids_refused(table: Table, rows: list[RecordRow], errors: list[RowError]) -> list[RecordRow]:
     """In a file whose ID column Excel has damaged, a resident ID ending in 000 is refused too, even with
-    a right check digit (1 in 11 padded IDs has one): it is the same damage, by chance undetected. In a
-    clean file such an ID is kept: real ones end in 000 (about 1 in 1,100)."""
-    kept = []
-    for row in rows:
-        if row.id_type == RESIDENT_ID and row.id_number.endswith("000"):
-            message = (
-                "本文件的身份证号列已被 Excel 截断（见其他行的错误），末三位是 000 的号码无法确认是否完整；"
-                "请把该列设为“文本”格式后重新输入"
-            )
-            errors.append(RowError(row.row, "SFZH", "id_excel_truncated", message))
-        else:
-            kept.append(row)
+    a right check digit (1 in 11 padded IDs has one): it is the same damage, by chance undetected, and
+    the real cause of a sex or birth-date mismatch it may show. In a clean file such an ID is kept: real
+    ones end in 000 (about 1 in 1,100)."""
+    flagged = {e.row for e in errors if e.field == "SFZH"}
+    message = (
+        "本文件的身份证号列已被 Excel 截断（见其他行的错误），末三位是 000 的号码无法确认是否完整；"
+        "请把该列设为“文本”格式后重新输入"
+    )
+    padded = set()
+    for number, cells in table.rows:
+        id_type = ID_TYPE_ALIASES.get(cells.get("ZJLX", EMPTY).text, cells.get("ZJLX", EMPTY).text)
+        text = idnumber.normalise(cells.get("SFZH", EMPTY).text)
+        if number not in flagged and (id_type or RESIDENT_ID) == RESIDENT_ID and text.endswith("000"):
+            errors.append(RowError(number, "SFZH", "id_excel_truncated", message))
+            padded.add(number)
     errors.sort(key=lambda e: e.row)
-    return kept
+    return [row for row in rows if row.row not in padded]
 
 
 def _duplicate(check: RowCheck, first_row: dict[str, int]) -> None:

@@ -19,7 +19,7 @@ from gradphoto.demo.portrait import photo_set
 from gradphoto.imports.models import ImportJob, JobStatus
 from gradphoto.imports.services import job_create, job_run
 from gradphoto.imports.testing import batch_zip, photo_row
-from gradphoto.photos.models import Photo
+from gradphoto.photos.models import Photo, StagedPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -118,9 +118,21 @@ def test_a_crash_in_the_middle_is_completed_by_the_next_run(personas, batch):
     with mock.patch.object(importer, "_store", crash_on_third), pytest.raises(RuntimeError):
         job_run(job.pk)
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and Photo.objects.count() == 2
-    job = job_run(job.pk)
-    assert job.status == JobStatus.DONE
+    # REQ-CC-04: nothing of the batch is visible; the two photos checked before the crash wait staged.
+    assert job.status == JobStatus.FAILED and Photo.objects.count() == 0
+    assert StagedPhoto.objects.filter(job=job).count() == 2 and not AuditEvent.objects.filter(
+        action__startswith="photo."
+    )
+    checked = []
+
+    def count(*args, **kwargs):
+        checked.append(1)
+        return real_store(*args, **kwargs)
+
+    with mock.patch.object(importer, "_store", count):
+        job = job_run(job.pk)
+    assert job.status == JobStatus.DONE and len(checked) == 3  # the staged two are not checked again
+    assert not StagedPhoto.objects.exists()
     assert Photo.objects.count() == 4
     assert AuditEvent.objects.filter(action="photo.added").count() == 4
     assert Photo.objects.filter(link_state="linked").count() == 2

@@ -79,15 +79,16 @@ def test_a_killed_import_completes_on_the_next_run_without_duplicates(tmp_path):
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while count(db, "select count(*) from photos_photo") < 3:
+    while count(db, "select count(*) from photos_stagedphoto") < 3:
         assert process.poll() is None and time.monotonic() < deadline, (
             "the import ended before it could be killed"
         )
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    stored = count(db, "select count(*) from photos_photo")
-    assert 3 <= stored < COUNT
+    # REQ-CC-04: the killed batch left nothing visible, only staged rows.
+    assert count(db, "select count(*) from photos_photo") == 0
+    assert 3 <= count(db, "select count(*) from photos_stagedphoto") < COUNT
 
     again = gradphoto(env, "import-photos", str(zip_path), "--agency", "xinhua-bj", "--json")
     assert again.returncode == 0, again.stderr

@@ -230,11 +230,17 @@ def test_in_a_file_excel_has_damaged_every_id_ending_in_000_is_refused() -> None
             {"SFZH": number, "CSRQ": number[6:14], "XB": "女"},
             {"XH": "2021002", "SFZH": "1.10105E+17"},
             {"XH": "2021003"},
+            {"XH": "2021004", "SFZH": number, "CSRQ": number[6:14]},  # 男: the lost digits show as a mismatch
         ),
         school_code=SCHOOL,
         today=TODAY,
     )
-    assert [(e.row, e.code) for e in errors] == [(2, "id_excel_truncated"), (3, "id_scientific")]
+    assert [(e.row, e.field, e.code) for e in errors] == [
+        (2, "SFZH", "id_excel_truncated"),
+        (3, "SFZH", "id_scientific"),
+        (5, "XB", "sex_mismatch"),
+        (5, "SFZH", "id_excel_truncated"),
+    ]
     assert "Excel" in errors[0].message and [r.student_no for r in rows] == ["2021003"]
 
 
