@@ -247,3 +247,22 @@ def test_damaged_files_are_rejected_or_accepted_never_raise(edits: list[tuple[in
         data[offset % len(data)] = value
     result = check_photo(bytes(data[: len(data) - cut % 200]))
     assert result.ok == (result.clean_jpeg is not None) == (result.thumbnail is not None)
+
+
+def oriented(image: Image.Image, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation
+    return jpeg(image, quality=Q, exif=exif)
+
+
+def test_a_phone_photo_stored_sideways_is_checked_as_stored_never_rotated() -> None:
+    """RELIABILITY.md IMG-06: the rules apply to the pixels as stored. A sideways 640×480 with an
+    Orientation tag is the wrong size (nothing is rotated for the student); an upright 480×640 with a
+    false tag passes, and the stored file has no tag left to turn it in a viewer."""
+    sideways = oriented(decoded().transpose(Image.Transpose.ROTATE_90), 6)
+    assert "wrong_size" in codes(sideways)
+    result = check_photo(oriented(decoded(), 6))
+    assert result.ok, result.rejections
+    assert result.clean_jpeg is not None
+    with Image.open(io.BytesIO(result.clean_jpeg)) as clean:
+        assert clean.size == (480, 640) and 0x0112 not in clean.getexif()
