@@ -24,7 +24,7 @@ class JobStatus(models.TextChoices):
 TRANSITIONS: dict[str, set[str]] = {
     JobStatus.QUEUED: {JobStatus.RUNNING},
     JobStatus.RUNNING: {JobStatus.RUNNING, JobStatus.DONE, JobStatus.REJECTED, JobStatus.FAILED},
-    JobStatus.FAILED: {JobStatus.RUNNING},
+    JobStatus.FAILED: {JobStatus.RUNNING, JobStatus.QUEUED},  # QUEUED: run again on request
     JobStatus.DONE: set(),
     JobStatus.REJECTED: set(),
 }

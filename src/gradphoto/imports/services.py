@@ -87,7 +87,8 @@ def job_create(
 def job_retry(*, user: User, job: ImportJob) -> ImportJob:
     """Queue a failed job again (staff of its organisation, operators; the caller has found the job for
     the user). What the failed run committed stays; the new run continues from there, as a re-run does."""
-    if job.status != JobStatus.FAILED:
+    # A conditional move: of two clicks (two tabs) only one queues the job again.
+    if job.status != JobStatus.FAILED or not _move(job, JobStatus.QUEUED):
         raise Conflict(_("Only a failed import can be run again."), code="not_failed")
     audit_record(actor=user, action="import.retried", obj=job)
     transaction.on_commit(lambda: _enqueue(job.pk))

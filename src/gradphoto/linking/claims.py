@@ -70,10 +70,24 @@ def _candidates(record: StudentRecord) -> list[tuple[Photo, float]]:
     values = StudentRecord.objects.filter(pk=record.pk).values_list(*RECORD_FIELDS).get()
     ident = record_identity(values)
     scored = [score(photo, ident) for photo in photos_near_record(ident, record.school_id)]
-    good = sorted((s for s in scored if s.weight >= CLAIM_WEIGHT), key=lambda s: (-s.weight, s.photo.pk))
+    refused = _refused_photos(record)
+    good = sorted(
+        (s for s in scored if s.weight >= CLAIM_WEIGHT and s.photo.pk not in refused),
+        key=lambda s: (-s.weight, s.photo.pk),
+    )
     best = good[:MAX_CANDIDATES]
     photos = Photo.objects.in_bulk([s.photo.pk for s in best])
     return [(photos[s.photo.pk], s.weight) for s in best]
+
+
+def _refused_photos(record: StudentRecord) -> set[int]:
+    """Photos the university has decided are not this record's (a claim it dismissed or gave to another):
+    offering them again would let a second claim through without anyone contesting it."""
+    return set(
+        ClaimEvent.objects.filter(
+            claim__record=record, to_state=ClaimState.CANCELLED, actor_role__in=DECIDING_ROLES
+        ).values_list("claim__photo_id", flat=True)
+    )
 
 
 def photo_search(*, student: User, record_id: int) -> PhotoSearch:

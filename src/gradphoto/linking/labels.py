@@ -52,11 +52,16 @@ def reason_text(code: str) -> str:
     return str(REASONS.get(code, code))
 
 
+TYPO_DIGITS = 2  # one substitution (1) or one adjacent transposition (2)
+
+
 def masked_against(number: str, other: str) -> str:
-    """``number`` masked as usual, except the digits where it differs from ``other`` (same length): what
-    staff need to judge a typo, and nothing more."""
+    """``number`` masked as usual, except the digits where it differs from ``other``, when that is one
+    typo (at most TYPO_DIGITS digits): what staff need to judge it. Two unrelated IDs stay fully masked."""
     shown = idnumber.mask(number)
     number, other = idnumber.normalise(number), idnumber.normalise(other)
     if len(shown) != len(number) or len(number) != len(other):
+        return shown
+    if sum(a != b for a, b in zip(number, other, strict=True)) > TYPO_DIGITS:
         return shown
     return "".join(c if c == "*" and number[i] == other[i] else number[i] for i, c in enumerate(shown))

@@ -144,7 +144,7 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
                     progress(total - len(todo) + done, total)
         finally:  # what was checked stays staged for a retry; none of it is visible
             staging.stage(pending)
-    staging.publish(job, counts, links)
+    staging.publish(job, counts, links, errors)
     counts["rejected"] = len({e.row for e in errors})
     extra = {**links, "unlisted_files": archive.unlisted(listed), "unknown_columns": table.unknown_columns}
     _compare_faces_after_commit(job)
@@ -163,55 +163,38 @@ def _not_done(
     errors: list[RowError],
 ) -> list[ManifestRow]:
     """The rows whose collection number the agency has not stored yet. A stored one is unchanged when
-    the row and its photo are what was stored (a re-run, a resumed batch); otherwise the row is refused:
-    a collection number names one collection, and a batch never changes what is stored."""
-    stored = {
-        photo.collection_no: photo
-        for photo in Photo.objects.filter(agency=agency, collection_no__in=[r.collection_no for r in rows])
-        .select_related("school")
-        .only(*_SAME_FIELDS, "collection_no", "school__code", "sha256")
-    }
+    the row and its photo are what was stored (a re-run), else refused (`staging.taken`)."""
+    stored = staging.stored_photos(agency, [r.collection_no for r in rows])
     todo = []
     for row in rows:
         photo = stored.get(row.collection_no)
         if photo is None:
             todo.append(row)
-        elif differs := _differences(row, photo, archive):
-            message = _TAKEN.format(row.collection_no, "、".join(differs))
-            errors.append(RowError(row.row, "CJH", "collection_no_taken", message))
+            continue
+        data = _member(archive, row)
+        if isinstance(data, Rejection):  # unreadable: say so, not "another photo"
+            errors.append(RowError(row.row, "ZPWJ", data.code, data.message))
+        elif error := staging.taken(row.row, row.collection_no, _collected(row, data), photo):
+            errors.append(error)
         else:
             counts["unchanged"] += 1
     return todo
 
 
-_SAME_FIELDS = (
-    "name_collected",
-    "id_number_collected",
-    "student_no_collected",
-    "collected_on",
-    "collection_code",
-)
-_TAKEN = "采集号 {} 已导入过，本次的{}与已导入的不同；未作任何更改。重新采集请使用新的采集号"
-
-
-def _differences(row: ManifestRow, photo: Photo, archive: BatchArchive) -> list[str]:
-    """What this row says differently from the stored photo, by label; the photo is compared without its
-    metadata, as it was stored."""
-    pairs = {
-        "院校代码": (row.school_code, photo.school.code),
-        "姓名": (row.name, photo.name_collected),
-        "身份证号": (row.id_number, photo.id_number_collected),
-        "学号": (row.student_no, photo.student_no_collected),
-        "采集日期": (row.collected_on, photo.collected_on),
-        "采集码": (row.collection_code, photo.collection_code),
-    }
-    differs = [label for label, (new, old) in pairs.items() if new != old]
-    data = _member(archive, row)
+def _collected(row: ManifestRow, data: bytes) -> staging.Collected:
     try:
-        same_photo = isinstance(data, bytes) and sha256(strip_metadata(data)).hexdigest() == photo.sha256
-    except ValueError:
-        same_photo = False
-    return differs if same_photo else [*differs, "照片"]
+        digest = sha256(strip_metadata(data)).hexdigest()
+    except ValueError:  # not a JPEG: it cannot be the stored photo
+        digest = ""
+    return staging.Collected(
+        row.school_code,
+        row.name,
+        row.id_number,
+        row.student_no,
+        row.collected_on,
+        row.collection_code,
+        digest,
+    )
 
 
 def _missing_files(

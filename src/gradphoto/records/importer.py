@@ -84,10 +84,12 @@ def import_records(*, job: ImportJob, progress: Callable[[int, int], None]) -> d
     admission_archive_check(job)
     progress(len(table.rows) - len(rows), len(table.rows))  # rejected rows are processed already
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    # Rows and their accounts in one transaction: a retry finds the rows unchanged, so the accounts
+    # could not be relinked later. Linking photos and admission photos after it are idempotent.
     with transaction.atomic():
         changed_ids = _upsert(job, school, rows, centre_ids, errors, counts, progress, len(table.rows))
+        relinked = _relink(changed_ids, job.created_by)
     counts["rejected"] = len({e.row for e in errors})
-    relinked = _relink(changed_ids, job.created_by)
     photos = photos_link_pending(school_ids=[school.pk], actor=job.created_by)
     admission = _admission_photos(job, school)
     extra = {

@@ -181,3 +181,13 @@ def test_the_report_writes_typed_text_never_as_a_formula(client, personas):
     cells = [c for row in book["summary"].iter_rows() for c in row if isinstance(c.value, str)]
     assert "'=x.csv" in [c.value for c in cells] and "'=cmd|' /C calc'!A0" in [c.value for c in cells]
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_two_clicks_on_run_it_again_queue_the_job_once(personas, failed_job):
+    from gradphoto.common.errors import Conflict
+    from gradphoto.imports.services import job_retry
+
+    job_retry(user=personas.alice, job=ImportJob.objects.get(pk=failed_job.pk))
+    with pytest.raises(Conflict):
+        job_retry(user=personas.alice, job=ImportJob.objects.get(pk=failed_job.pk))
+    assert AuditEvent.objects.filter(action="import.retried").count() == 1

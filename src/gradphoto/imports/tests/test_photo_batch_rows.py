@@ -141,3 +141,45 @@ def test_unflagged_utf8_names_still_read_as_utf8(tmp_path, personas, faces):
     rows = [photo_row(make_record(personas.school), 1, ZPWJ=name)]
     code, summary = run(tmp_path, legacy_named(rows, {name: faces[0]}, "utf-8"))
     assert code == 0 and summary["created"] == 1 and summary["unlisted_files"] == []
+
+
+def test_a_number_another_batch_stored_meanwhile_is_compared_at_publishing(tmp_path, personas, faces):
+    """Two batches carry 采集号 1 with other photos; the first publishes while the second is staged."""
+    from gradphoto.imports.models import ImportJob
+    from gradphoto.photos import staging
+    from gradphoto.photos.models import StagedPhoto
+
+    record = make_record(personas.school)
+    rows = [photo_row(record, 1)]
+    run(tmp_path, batch_zip(rows, {rows[0]["ZPWJ"]: faces[0]}))
+    stored = Photo.objects.get()
+    job = ImportJob.objects.get()
+    for sha, expected in ((stored.sha256, "unchanged"), ("0" * 64, "collection_no_taken")):
+        StagedPhoto.objects.create(
+            job=job,
+            row=2,
+            collection_no=stored.collection_no,
+            school=stored.school,
+            name=stored.name_collected,
+            id_number=stored.id_number_collected,
+            student_no=stored.student_no_collected,
+            collected_on=stored.collected_on,
+            sha256=sha,
+            file=stored.file,
+            size_bytes=stored.size_bytes,
+        )
+        counts, links, errors = {"created": 0, "unchanged": 0}, {}, []
+        staging.publish(job, counts, links, errors)
+        found = "unchanged" if counts["unchanged"] else errors[0].code
+        assert (found, counts["created"], Photo.objects.get().sha256) == (expected, 0, stored.sha256)
+        assert not StagedPhoto.objects.exists()
+    assert "照片" in errors[0].message and "姓名" not in errors[0].message
+
+
+def test_an_unreadable_photo_under_a_stored_number_says_so(tmp_path, personas, faces):
+    rows = [photo_row(make_record(personas.school), n) for n in (1, 2)]
+    data = stored_zip(rows, {r["ZPWJ"]: faces[n] for n, r in enumerate(rows)})
+    run(tmp_path, data)
+    _, summary = run(tmp_path, damaged(data, rows[1]["ZPWJ"]))
+    assert (summary["unchanged"], summary["rejected"]) == (1, 1)
+    assert codes(summary) == {3: {"corrupt_member"}}

@@ -211,3 +211,17 @@ def test_a_student_may_withdraw_a_pending_claim(setup):
     client.post(reverse("linking:claim_cancel", args=[claim.pk]))
     claim.refresh_from_db()
     assert claim.state == ClaimState.CANCELLED
+
+
+def test_a_photo_the_university_refused_this_record_is_not_offered_again(personas, setup):
+    from gradphoto.linking.claims import claim_move
+
+    record, mine, _, client = setup
+    _, _, found = search(client, record)
+    assert found.candidates.get().photo == mine
+    client.post(reverse("linking:claim", args=[found.token, 1]))
+    claim = PhotoClaim.objects.get()
+    claim_move(claim, None, ClaimState.CONFLICTED, "contested")
+    claim_move(claim, personas.alice, ClaimState.CANCELLED, "dismissed by the university")
+    _, _, again = search(client, record)
+    assert again.result_count == 0

@@ -147,3 +147,11 @@ def test_a_dismissed_claimant_is_told_on_the_page_and_by_message(personas):
     assert Message.objects.filter(user=student, kind="photo_claim.decided").exists()
     page = client_for(student).get(reverse("verification:records")).content.decode()
     assert 'data-claim="dismissed"' in page and f'id="search-{record.pk}"' in page
+
+
+def test_an_unrelated_id_is_never_unmasked():
+    one, other = "11010519900307123X", "440304200112254516"
+    assert labels.masked_against(one, other) == "110105********123X"
+    typo = one[:9] + "4" + one[10:]  # one digit of the birth date typed wrong
+    assert labels.masked_against(one, typo) == "110105***0****123X"
+    assert labels.masked_against(typo, one) == "110105***4****123X"
