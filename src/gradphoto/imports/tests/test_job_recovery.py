@@ -39,6 +39,18 @@ def records_job(personas, rows: list[dict[str, str]], **extra) -> ImportJob:
     )
 
 
+def finished(kind: str, user, filename: str, data: bytes) -> ImportJob:
+    """A job of the user's organisation, run to its end in this process."""
+    job = job_create(
+        kind=kind, organisation=user.organisation, user=user, filename=filename, data=data, enqueue=False
+    )
+    return job_run(job.pk)
+
+
+def report_of(client, job: ImportJob):
+    return load_workbook(io.BytesIO(client.get(reverse("imports:report", args=[job.pk])).content))
+
+
 @pytest.fixture
 def failed_job(personas):
     job = records_job(personas, template_rows(personas, 2))
@@ -119,7 +131,7 @@ def test_unused_admission_photos_are_on_the_page_and_in_the_report(client, perso
     client.force_login(personas.alice)
     page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert 'id="admission-problems"' in page and "nobody.jpg" in page and "no_record" in page
-    book = load_workbook(io.BytesIO(client.get(reverse("imports:report", args=[job.pk])).content))
+    book = report_of(client, job)
     problems = [[c.value for c in row] for row in book["admission photos"].iter_rows(min_row=2)]
     assert sorted(p[0] for p in problems) == sorted(files)
     summary = {row[0].value: row[1].value for row in book["summary"].iter_rows()}
@@ -138,19 +150,11 @@ def test_unlisted_files_are_on_the_page_and_in_the_report(client, personas):
     rows = [photo_row(record, 1)]
     photos = photo_set(2)
     data = batch_zip(rows, {rows[0]["ZPWJ"]: photos[0], "extra/other.jpg": photos[1]})
-    job = job_create(
-        kind="photos",
-        organisation=personas.agency,
-        user=personas.erin,
-        filename="b.zip",
-        data=data,
-        enqueue=False,
-    )
-    job_run(job.pk)
+    job = finished("photos", personas.erin, "b.zip", data)
     client.force_login(personas.erin)
     page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert 'id="unlisted"' in page and "extra/other.jpg" in page
-    book = load_workbook(io.BytesIO(client.get(reverse("imports:report", args=[job.pk])).content))
+    book = report_of(client, job)
     assert [c.value for c in book["unlisted files"]["A"]] == ["文件 file", "extra/other.jpg"]
 
 
@@ -167,17 +171,9 @@ def test_the_list_labels_the_job_status_and_upload_time(client, personas):
 def test_the_report_writes_typed_text_never_as_a_formula(client, personas):
     lines = records_csv(template_rows(personas, 1)).decode("utf-8-sig").splitlines()
     data = "\n".join([lines[0] + ",=cmd|' /C calc'!A0", lines[1] + ",x"]).encode()
-    job = job_create(
-        kind="records",
-        organisation=personas.school,
-        user=personas.alice,
-        filename="=x.csv",
-        data=data,
-        enqueue=False,
-    )
-    job_run(job.pk)
+    job = finished("records", personas.alice, "=x.csv", data)
     client.force_login(personas.alice)
-    book = load_workbook(io.BytesIO(client.get(reverse("imports:report", args=[job.pk])).content))
+    book = report_of(client, job)
     cells = [c for row in book["summary"].iter_rows() for c in row if isinstance(c.value, str)]
     assert "'=x.csv" in [c.value for c in cells] and "'=cmd|' /C calc'!A0" in [c.value for c in cells]
     assert all(c.data_type == "s" for c in cells)
