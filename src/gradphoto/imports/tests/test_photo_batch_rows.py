@@ -113,18 +113,18 @@ def test_files_listed_by_rejected_rows_are_not_unlisted(tmp_path, personas, face
 def legacy_named(rows: list[dict[str, str]], photos: dict[str, bytes], encoding: str) -> bytes:
     """A ZIP whose photo names are written in ``encoding`` without the UTF-8 flag (Chinese Windows)."""
     buffer = io.BytesIO()
-    placeholders = {}
+    stand_ins = {}
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("manifest.csv", manifest_csv(rows))
         for n, (name, data) in enumerate(photos.items()):
             raw = name.encode(encoding)
-            placeholder = f"{n:0{len(raw)}d}".encode()  # ASCII, same length: written unflagged
-            placeholders[placeholder] = raw
-            archive.writestr(placeholder.decode(), data)
+            stand_in = f"{n:0{len(raw)}d}".encode()  # ASCII, same length: written unflagged
+            stand_ins[stand_in] = raw
+            archive.writestr(stand_in.decode(), data)
     data = buffer.getvalue()
-    for placeholder, raw in placeholders.items():
-        assert data.count(placeholder) == 2  # the local header and the central directory
-        data = data.replace(placeholder, raw)
+    for stand_in, raw in stand_ins.items():
+        assert data.count(stand_in) == 2  # the local header and the central directory
+        data = data.replace(stand_in, raw)
     return data
 
 
