@@ -40,10 +40,14 @@ REASONS: dict[str, Promise] = {
 }
 
 
-def evidence_rows(evidence: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(field, level, tone) for each compared field, in the engine's order; unknown codes shown as is."""
+def evidence_rows(evidence: dict[str, str]) -> list[tuple[str, str]]:
+    """("field: level", tone) for each compared field, in the engine's order; unknown codes shown as is."""
     return [
-        (str(FIELDS.get(field, field)), str(LEVELS.get(level, level)), _TONE.get(level, PARTLY))
+        (
+            _("%(field)s: %(level)s")
+            % {"field": FIELDS.get(field, field), "level": LEVELS.get(level, level)},
+            _TONE.get(level, PARTLY),
+        )
         for field, level in evidence.items()
     ]
 

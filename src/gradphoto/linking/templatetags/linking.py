@@ -18,8 +18,8 @@ def claim_of(claims: dict[int, Any] | None, record_pk: int) -> Any:
 
 
 @register.filter
-def evidence_rows(evidence: dict[str, str] | None) -> list[tuple[str, str, str]]:
-    """A suggestion's evidence as (field, level, tone) rows in the user's language."""
+def evidence_rows(evidence: dict[str, str] | None) -> list[tuple[str, str]]:
+    """A suggestion's evidence as ("field: level", tone) rows in the user's language."""
     return labels.evidence_rows(evidence or {})
 
 
