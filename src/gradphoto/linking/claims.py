@@ -218,10 +218,15 @@ def claim_cancel(*, student: User, claim_id: int) -> PhotoClaim:
 def _apply_one(claim_id: int) -> str:
     """One due claim: it links, or it is contested (another claim, or the photo linked meanwhile)."""
     with transaction.atomic():
+        # The photo first, then the claim: the order photo_claim takes them in (no deadlock between a
+        # due claim applied and a new claim on the same photo).
+        photo_id = PhotoClaim.objects.filter(pk=claim_id).values_list("photo_id", flat=True).first()
+        if photo_id is None:
+            return "skipped"
+        photo = Photo.objects.select_for_update().get(pk=photo_id)
         claim = PhotoClaim.objects.select_for_update().filter(pk=claim_id, state=ClaimState.PENDING).first()
         if claim is None:
             return "skipped"
-        photo = Photo.objects.get(pk=claim.photo_id)
         rival = PhotoClaim.objects.filter(photo=photo, state__in=OPEN_CLAIMS).exclude(pk=claim.pk).exists()
         if photo.link_state != LinkState.UNLINKED and photo.record_id == claim.record_id:
             claim_move(claim, None, ClaimState.EFFECTIVE, "already linked to this record")

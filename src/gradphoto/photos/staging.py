@@ -97,6 +97,10 @@ def publish(job: ImportJob, counts: dict[str, int], links: dict[str, int], error
     agency = job.organisation
     rows = list(StagedPhoto.objects.filter(job=job).select_related("school").order_by("row"))
     with transaction.atomic():
+        # One publishing per agency at a time: two batches inserting the same collection numbers in
+        # different orders would deadlock on the unique index (PostgreSQL) instead of one finding the
+        # other's photos; SQLite's IMMEDIATE transactions queue anyway.
+        Organisation.objects.select_for_update().filter(pk=agency.pk).first()
         for start in range(0, len(rows), PUBLISH_CHUNK):
             chunk = rows[start : start + PUBLISH_CHUNK]
             created = photos_add_stored(

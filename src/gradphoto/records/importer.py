@@ -87,6 +87,9 @@ def import_records(*, job: ImportJob, progress: Callable[[int, int], None]) -> d
     # Rows and their accounts in one transaction: a retry finds the rows unchanged, so the accounts
     # could not be relinked later. Linking photos and admission photos after it are idempotent.
     with transaction.atomic():
+        # One import per school at a time: two runs of one file would both insert the new rows (their
+        # lookups lock nothing that does not exist yet); the second now waits and finds them unchanged.
+        Organisation.objects.select_for_update().filter(pk=school.pk).first()
         changed_ids = _upsert(job, school, rows, centre_ids, errors, counts, progress, len(table.rows))
         relinked = _relink(changed_ids, job.created_by)
     counts["rejected"] = len({e.row for e in errors})
