@@ -43,13 +43,15 @@ ERRORS_SHOWN = [
 
 
 def identities(people: list[Any], photos: list[Any]) -> tuple[list[Any], list[Any]]:
-    from gradphoto.linking.engine.keys import photo_identity, record_identity
+    from gradphoto.linking.engine.keys import photo_identities, record_identity
 
     records = [
         record_identity((i, p.school, p.name, "居民身份证", p.id_number, p.birth, p.student_no))
         for i, p in enumerate(people)
     ]
-    shots = [photo_identity((i, p.school, p.name, p.id_number, p.student_no)) for i, p in enumerate(photos)]
+    shots = photo_identities(
+        ((i, p.school, p.name, p.id_number, p.student_no) for i, p in enumerate(photos)), records
+    )
     # FEBRL photos carry a birth date of their own (ours take it from the typed ID).
     shots = [
         replace(s, birth_key=p.birth) if hasattr(p, "birth") else s
@@ -82,8 +84,9 @@ def metrics(photos: list[Any], linked: dict[int, int], suggested: dict[int, int]
 
 def cold_names() -> None:
     """Each engine starts with empty name caches: whichever ran first would warm them for the other."""
-    from gradphoto.linking.engine import normalise
+    from gradphoto.linking.engine import keys, normalise
 
+    keys._date_key.cache_clear()
     normalise.normalise_name.cache_clear()
     normalise.pinyin_key.cache_clear()
 

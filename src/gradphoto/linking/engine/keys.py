@@ -14,6 +14,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import lru_cache
 from itertools import chain
 from multiprocessing import get_context
 from typing import Any
@@ -44,17 +45,17 @@ def record_identity(row: tuple[Any, ...]) -> Identity:
     key = id_key(number) if id_type == RESIDENT_ID else ""
     valid = bool(key) and id_is_valid(key)
     norm = normalise_name(name)
-    birth_key = birth.isoformat().replace("-", "") if isinstance(birth, dt.date) else str(birth or "")
+    birth_key = _date_key(birth) if isinstance(birth, dt.date) else str(birth or "")
+    # Positional: Identity(pk, school, name, pinyin_key, id_key, id_valid, birth_key, student_no).
     return Identity(
-        pk=pk,
-        school=str(school),
-        name=norm,
-        pinyin_key=pinyin_key(norm),
-        id_key=key if valid else "",
-        id_valid=valid,
-        birth_key=birth_key,
-        student_no=student_no or "",
+        pk, str(school), norm, pinyin_key(norm), key if valid else "", valid, birth_key, student_no or ""
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def _date_key(birth: dt.date) -> str:
+    """YYYYMMDD of a date (cached: a cohort shares a few thousand birth dates)."""
+    return birth.isoformat().replace("-", "")
 
 
 def photo_identity(row: tuple[Any, ...]) -> Identity:
@@ -63,15 +64,34 @@ def photo_identity(row: tuple[Any, ...]) -> Identity:
     key = id_key(number or "")
     norm = normalise_name(name)
     return Identity(
-        pk=pk,
-        school=str(school),
-        name=norm,
-        pinyin_key=pinyin_key(norm),
-        id_key=key,
-        id_valid=id_is_valid(key),
-        birth_key=birth_of(key),
-        student_no=(student_no or "").strip(),
+        pk,
+        str(school),
+        norm,
+        pinyin_key(norm),
+        key,
+        id_is_valid(key),
+        birth_of(key),
+        (student_no or "").strip(),
     )
+
+
+def photo_identities(rows: Iterable[tuple[Any, ...]], records: Iterable[Identity]) -> list[Identity]:
+    """`photo_identity` of each row, for linking in memory against ``records``.
+
+    A typed ID that is some record's valid key is already normal, valid and born on its digits 7–14, so
+    it is not checked again: most photos carry their record's exact ID (equal to `photo_identity`, tested).
+    """
+    known = {r.id_key for r in records if r.id_key}
+    out = []
+    for row in rows:
+        pk, school, name, number, student_no = row
+        if number in known:
+            norm = normalise_name(name)
+            strip = (student_no or "").strip()
+            out.append(Identity(pk, str(school), norm, pinyin_key(norm), number, True, number[6:14], strip))
+        else:
+            out.append(photo_identity(row))
+    return out
 
 
 def record_keys_fill(record: StudentRecord) -> None:

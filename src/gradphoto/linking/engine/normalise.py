@@ -102,8 +102,8 @@ def pinyin_key(name: str) -> str:
     if not name:
         return ""
     surname, given = split_surname(name.replace("·", ""))
-    head = SURNAME_READINGS.get(surname) or "".join(reading(c) for c in surname)
-    return (head + "".join(reading(c) for c in given))[:64]
+    head = SURNAME_READINGS.get(surname) or "".join(map(reading, surname))
+    return (head + "".join(map(reading, given)))[:64]
 
 
 # --- ID numbers ---------------------------------------------------------------------------------------
@@ -111,6 +111,8 @@ def pinyin_key(name: str) -> str:
 
 def id_key(raw: str) -> str:
     """The collected ID normalised (width, case, spaces, hyphens), 15 digits upgraded; never repaired."""
+    if len(raw) == 18 and raw.isascii() and raw.isalnum() and "x" not in raw:
+        return raw  # already normal (most rows): what the steps below would return, in four C calls
     number = idnumber.normalise(raw).replace("-", "")
     if len(number) == 15 and number.isdigit():
         return idnumber.upgrade15(number)

@@ -118,3 +118,13 @@ def test_solved_checksum_variants_equal_filtering_every_one_edit_variant(body, c
     typed = body + check
     brute = [v for v in one_edit_variants(typed) if v[:17].isdigit() and fast_check_char(v[:17]) == v[17]]
     assert sorted(_checksum_variants(typed)) == sorted(brute)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="0123456789Xx１２ｘ -abZ", min_size=14, max_size=20))
+def test_the_already_normal_shortcut_of_id_key_gives_what_the_full_steps_give(raw):
+    from gradphoto.common import idnumber
+
+    number = idnumber.normalise(raw).replace("-", "")
+    full = idnumber.upgrade15(number) if len(number) == 15 and number.isdigit() else number[:20]
+    assert id_key(raw) == full
