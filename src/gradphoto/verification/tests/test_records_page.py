@@ -150,6 +150,21 @@ def test_no_photo_gives_the_expected_upload_date(client, personas):  # row 9
     assert "2026-12-30" in html and personas.agency.name in html
 
 
+def rendered_text(html: str) -> str:
+    """Text as a browser lays it out: a block element or <br> breaks the line, an inline tag joins its
+    neighbours, and other whitespace shows as one space."""
+    inline = r"</?(?:a|span|strong|em|b|i|code|time|abbr)\b[^>]*>"
+    text = re.sub(r"<[^>]+>", "\n", re.sub(inline, "", re.sub(r"\s+", " ", html)))
+    return re.sub(r" *\n[\n ]*", "\n", text)
+
+
+def test_no_photo_reasons_read_as_chinese_sentences_without_stray_spaces(client, personas):
+    """A line break in the markup shows as a space: between two Chinese sentences it is a typo."""
+    text = rendered_text(page_for(client, make_student(make_record(personas.school))))
+    assert "照片尚未上传。" in text
+    assert not re.findall(r"[。，；：！？] [\u4e00-\u9fff]", text)
+
+
 def test_no_photo_while_registered_lists_search_and_form_a(client, personas):  # rows 10, 11
     html = page_for(client, make_student(make_record(personas.school)))
     assert "没照片,找找看" in html
