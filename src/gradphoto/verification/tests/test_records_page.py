@@ -63,6 +63,8 @@ def test_it_explains_the_swap_remedy_with_form_a(client, personas):  # row 2
 
 @time_machine.travel(dt.datetime(2026, 11, 28, 12, tzinfo=clock.SHANGHAI), tick=False)
 def test_it_gives_form_b_when_study_exceeds_the_threshold(client, personas):  # row 3
+    personas.school.photo_change_fee = Decimal("30")
+    personas.school.save()
     record = make_record(personas.school, enrolled_on=dt.date(2024, 3, 1))  # 2.74 years
     make_photo(record, personas.agency)
     student = make_student(record)
@@ -70,6 +72,8 @@ def test_it_gives_form_b_when_study_exceeds_the_threshold(client, personas):  # 
     html = page_for(client, student)
     assert "学信网电子照片修改申请表" in html and "2.74" in html
     assert "重新采集" not in html
+    assert "收取 30.00 元费用" in html
+    assert not re.findall(r"[。，；！？] [\u4e00-\u9fff]", rendered_text(html))
 
 
 @time_machine.travel(dt.datetime(2026, 11, 28, 12, tzinfo=clock.SHANGHAI), tick=False)
@@ -127,6 +131,20 @@ def test_it_locks_the_verdict_after_the_window_and_says_how_to_delete_it(client,
     assert case_of(html) == ["verdict_locked"]
     assert 'value="correct"' not in html
     assert "图像采集信息修改申请表" in html
+
+
+def test_a_locked_wrong_verdict_states_the_fee_as_its_own_sentence(client, personas):  # rows 3, 7
+    personas.school.photo_change_fee = Decimal("30")
+    personas.school.save()
+    record = make_record(personas.school, enrolled_on=dt.date(2024, 3, 1))
+    make_photo(record, personas.agency)
+    student = make_student(record)
+    with time_machine.travel(dt.datetime(2026, 11, 1, 9, tzinfo=clock.SHANGHAI), tick=False):
+        conclusion_submit(student=student, record_id=record.pk, verdict="wrong", wrong_reason="not_swapped")
+    with time_machine.travel(dt.datetime(2026, 11, 5, 9, tzinfo=clock.SHANGHAI), tick=False):
+        text = rendered_text(page_for(client, student))
+    assert "\n您的学校修改照片收取 30.00 元费用。" in text
+    assert not re.findall(r"[。，；！？] [\u4e00-\u9fff]", text)
 
 
 def test_a_graduate_sees_no_buttons_and_a_link_to_xueli(client, personas):  # row 8
