@@ -127,7 +127,7 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
         rows, schools = _schools(rows, errors)
         listed = [cells["ZPWJ"].text for _number, cells in table.rows if "ZPWJ" in cells]
         archive.settle_names(listed)
-        todo = _not_done(agency, _missing_files(rows, archive, errors), archive, counts, errors)
+        todo = _not_done(job, _missing_files(rows, archive, errors), archive, (counts, links), errors)
         # checked and staged by an earlier run of this job
         already = staging.staged_numbers(job, wanted={row.collection_no for row in todo})
         todo = [row for row in todo if row.collection_no not in already]
@@ -156,15 +156,18 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
 
 
 def _not_done(
-    agency: Organisation,
+    job: ImportJob,
     rows: list[ManifestRow],
     archive: BatchArchive,
-    counts: dict[str, int],
+    tallies: tuple[dict[str, int], dict[str, int]],
     errors: list[RowError],
 ) -> list[ManifestRow]:
     """The rows whose collection number the agency has not stored yet. A stored one is unchanged when
-    the row and its photo are what was stored (a re-run), else refused (`staging.taken`)."""
-    stored = staging.stored_photos(agency, [r.collection_no for r in rows])
+    the row and its photo are what was stored (a re-run), else refused (`staging.taken`); one this very
+    job published (a run stopped between publishing and its report) is counted as created, with its link
+    state, so that the retried job reports what the job did."""
+    counts, links = tallies
+    stored = staging.stored_photos(job.organisation, [r.collection_no for r in rows])
     todo = []
     for row in rows:
         photo = stored.get(row.collection_no)
@@ -176,6 +179,9 @@ def _not_done(
             errors.append(RowError(row.row, "ZPWJ", data.code, data.message))
         elif error := staging.taken(row.row, row.collection_no, _collected(row, data), photo):
             errors.append(error)
+        elif photo.batch_id == job.pk:
+            counts["created"] += 1
+            links[str(photo.link_state)] += 1
         else:
             counts["unchanged"] += 1
     return todo

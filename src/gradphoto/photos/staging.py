@@ -55,7 +55,15 @@ def taken(row: int, collection_no: str, collected: Collected, photo: Photo) -> R
 def stored_photos(agency: Organisation, numbers: list[str]) -> dict[str, Photo]:
     """The agency's stored photos under these collection numbers, with what `taken` compares."""
     query = Photo.objects.filter(agency=agency, collection_no__in=numbers).select_related("school")
-    fields = (*STORED_FIELDS, "collection_code", "collection_no", "school__code", "sha256")
+    fields = (
+        *STORED_FIELDS,
+        "collection_code",
+        "collection_no",
+        "school__code",
+        "sha256",
+        "batch",
+        "link_state",
+    )
     return {photo.collection_no: photo for photo in query.only(*fields)}
 
 

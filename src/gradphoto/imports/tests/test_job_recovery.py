@@ -187,3 +187,49 @@ def test_two_clicks_on_run_it_again_queue_the_job_once(personas, failed_job):
     with pytest.raises(Conflict):
         job_retry(user=personas.alice, job=ImportJob.objects.get(pk=failed_job.pk))
     assert AuditEvent.objects.filter(action="import.retried").count() == 1
+
+
+def test_a_batch_stopped_after_publishing_reports_its_photos_as_created_when_retried(personas, monkeypatch):
+    """Publishing commits before the job's report is written: a worker stopped in between leaves the
+    photos visible and the job running; the retry must report what the job did, not "0 created"."""
+    from gradphoto.photos import importer
+    from gradphoto.photos.models import Photo
+
+    records = [make_record(personas.school) for _ in range(2)]
+    rows = [photo_row(record, n) for n, record in enumerate(records, 1)]
+    data = batch_zip(rows, dict(zip([r["ZPWJ"] for r in rows], photo_set(2), strict=True)))
+    job = job_create(
+        kind="photos",
+        organisation=personas.agency,
+        user=personas.erin,
+        filename="b.zip",
+        data=data,
+        enqueue=False,
+    )
+
+    def stop_after_publishing(*args, **kwargs):
+        raise SystemExit("worker stopped")
+
+    monkeypatch.setattr(importer, "_compare_faces_after_commit", stop_after_publishing)
+    with pytest.raises(SystemExit):
+        job_run(job.pk)
+    assert Photo.objects.filter(batch=job).count() == 2
+    assert ImportJob.objects.get(pk=job.pk).status == JobStatus.RUNNING
+    monkeypatch.undo()
+    stale = clock.now() - dt.timedelta(hours=1)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=stale)
+    job = job_run(job.pk)
+    assert job.status == JobStatus.DONE
+    assert (job.summary["created"], job.summary["unchanged"], job.summary["linked"]) == (2, 0, 2)
+    assert Photo.objects.filter(batch=job).count() == 2
+    again = job_run(
+        job_create(
+            kind="photos",
+            organisation=personas.agency,
+            user=personas.erin,
+            filename="b.zip",
+            data=data,
+            enqueue=False,
+        ).pk
+    )
+    assert (again.summary["created"], again.summary["unchanged"]) == (0, 2)  # another job: unchanged
