@@ -63,7 +63,7 @@ def _scan_end(data: bytes, pos: int) -> int:
 
 def markers(data: bytes) -> Layout:
     """Walk the marker segments from after SOI to EOI; raises Corrupt on a broken structure."""
-    layout, pos, n = Layout(), 2, len(data)
+    layout, pos, n, frames = Layout(), 2, len(data), 0
     while pos < n:
         if data[pos] != 0xFF:
             raise Corrupt(f"no marker at offset {pos}")
@@ -88,6 +88,9 @@ def markers(data: bytes) -> Layout:
             raise Corrupt(f"segment length below 2 at offset {start}")
         if end > n:
             break
+        frames += marker in _SOF
+        if frames > 1:
+            raise Corrupt(f"a second frame header (SOF) at offset {start}")  # one frame per JFIF image
         if marker in _SOF and end - pos >= 8:
             layout.height, layout.width = (int.from_bytes(data[pos + k : pos + k + 2], "big") for k in (3, 5))
             layout.components, layout.progressive = data[pos + 7], marker in _PROGRESSIVE

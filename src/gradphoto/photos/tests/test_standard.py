@@ -125,6 +125,17 @@ def test_it_rejects_a_jpeg_with_a_broken_marker_structure() -> None:
     assert codes(data[:2] + b"\xff\xe0\x00\x10" + b"\x00" * 14 + b"garbage" * 4000) == ["unreadable"]
 
 
+@pytest.mark.parametrize("where", ["before", "after", "after_the_scan"])
+def test_a_second_frame_header_makes_the_file_unreadable_wherever_it_is(where: str) -> None:
+    data = good()
+    sof = data.index(b"\xff\xc0")
+    end = sof + 2 + int.from_bytes(data[sof + 2 : sof + 4], "big")
+    huge = bytearray(data[sof:end])
+    huge[5:9] = (30000).to_bytes(2, "big") * 2
+    at = {"before": sof, "after": end, "after_the_scan": data.rindex(b"\xff\xd9")}[where]
+    assert codes(data[:at] + bytes(huge) + data[at:]) == ["unreadable"]
+
+
 def test_it_refuses_a_pixel_flood_before_decoding() -> None:
     tiny = bytearray(jpeg(Image.new("RGB", (8, 8), BLUE), quality=90))
     sof = tiny.index(b"\xff\xc0")
