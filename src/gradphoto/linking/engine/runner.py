@@ -67,43 +67,61 @@ def _open_suggestions(photo_ids: set[int], school_ids: list[int] | None) -> list
     return sorted({pk for pk in query.values_list("photo_id", flat=True) if pk in photo_ids})
 
 
-def _suggest(chunk: list[Decision], now: Any) -> int:
-    """Suggestion rows for suggested photos, skipping pairs already decided by a person."""
-    ids = [d.photo.pk for d in chunk]
-    decided = set(LinkSuggestion.objects.filter(photo_id__in=ids).values_list("photo_id", "record_id"))
-    rows = [
-        LinkSuggestion(
-            photo_id=d.photo.pk,
-            record_id=s.record.pk,
-            school_id=int(d.photo.school),  # the photo's own school, as read
-            rank=rank,
-            score=s.weight,
-            reason=d.reason,
-            evidence=s.evidence,
-            created_at=now,
-        )
-        for d in chunk
-        for rank, s in enumerate(d.ranked, start=1)
-        if (d.photo.pk, s.record.pk) not in decided
-    ]
-    LinkSuggestion.objects.bulk_create(rows, batch_size=500)
-    return len(rows)
+def _sync(photo_ids: list[int], suggested: dict[int, Decision], now: Any) -> int:
+    """Bring these photos' suggestion rows in line with this run's ``suggested`` decisions: an open pair
+    suggested again keeps its row and id (rank, score, reason and evidence refreshed), an open pair no
+    longer suggested goes, a new pair is created, a pair a person decided stays as it is. Returns the
+    open rows kept or made."""
+    wanted = {
+        (photo_id, s.record.pk): (rank, s)
+        for photo_id in photo_ids
+        if (decision := suggested.get(photo_id))
+        for rank, s in enumerate(decision.ranked, start=1)
+    }
+    existing = {(r.photo_id, r.record_id): r for r in LinkSuggestion.objects.filter(photo_id__in=photo_ids)}
+    gone = [r.pk for key, r in existing.items() if r.state == SuggestionState.OPEN and key not in wanted]
+    LinkSuggestion.objects.filter(pk__in=gone).delete()
+    kept, made = [], []
+    for (photo_id, record_id), (rank, scored) in wanted.items():
+        decision = suggested[photo_id]
+        values = {
+            "rank": rank,
+            "score": scored.weight,
+            "reason": decision.reason,
+            "evidence": scored.evidence,
+        }
+        row = existing.get((photo_id, record_id))
+        if row is None:
+            school = int(decision.photo.school)  # the photo's own school, as read
+            made.append(
+                LinkSuggestion(
+                    photo_id=photo_id, record_id=record_id, school_id=school, created_at=now, **values
+                )
+            )
+        elif row.state == SuggestionState.OPEN:
+            kept.append(row)
+            for name, value in values.items():
+                setattr(row, name, value)
+    LinkSuggestion.objects.bulk_update(kept, list(SUGGESTION_VALUES), batch_size=500)
+    LinkSuggestion.objects.bulk_create(made, batch_size=500)
+    return len(kept) + len(made)
+
+
+SUGGESTION_VALUES = ("rank", "score", "reason", "evidence")
 
 
 def _store_suggestions(decisions: list[Decision], school_ids: list[int] | None) -> int:
-    """Replace the open suggestions of the photos decided now; a pair once decided is never re-suggested.
+    """The open suggestions of the photos decided now, as this run suggests them (`_sync`): ids stay
+    stable, so a reviewer's open queue still works after a run; a pair once decided is never re-suggested.
 
     Only photos with open suggestions, or suggested now, are touched: most photos of a run have neither.
     """
-    suggested = [d for d in decisions if d.decision == SUGGESTED]
-    stale = _open_suggestions({d.photo.pk for d in decisions}, school_ids)
+    suggested = {d.photo.pk: d for d in decisions if d.decision == SUGGESTED}
+    photos = sorted(set(_open_suggestions({d.photo.pk for d in decisions}, school_ids)) | set(suggested))
     now, stored = clock.now(), 0
     with transaction.atomic():  # readers see the old suggestions or the new ones, never none
-        for start in range(0, len(stale), APPLY_CHUNK):
-            chunk = stale[start : start + APPLY_CHUNK]
-            LinkSuggestion.objects.filter(photo_id__in=chunk, state=SuggestionState.OPEN).delete()
-        for start in range(0, len(suggested), APPLY_CHUNK):
-            stored += _suggest(suggested[start : start + APPLY_CHUNK], now)
+        for start in range(0, len(photos), APPLY_CHUNK):
+            stored += _sync(photos[start : start + APPLY_CHUNK], suggested, now)
     return stored
 
 

@@ -78,6 +78,45 @@ def test_accepting_links_the_photo_and_is_audited(personas, suggestion):
     assert "该建议已处理" in again.content.decode()
 
 
+def test_a_new_engine_run_keeps_an_open_suggestion_and_its_id_so_an_open_queue_still_works(
+    personas, suggestion
+):
+    page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
+    assert f'data-suggestion="{suggestion.pk}"' in page
+    other = make_record(personas.school, name="李四", id_number=an_id(202))  # an import, then a run
+    make_photo(other, personas.agency, name="李四", id_number=swapped(other.id_number))
+    LinkSuggestion.objects.filter(pk=suggestion.pk).update(score=0.0, evidence={})
+    run()
+    kept = LinkSuggestion.objects.get(photo=suggestion.photo, record=suggestion.record)
+    assert kept.pk == suggestion.pk and kept.state == "open"
+    assert (kept.score, kept.evidence) == (suggestion.score, suggestion.evidence)  # refreshed by the run
+    response = client_for(personas.alice).post(
+        reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"}, follow=True
+    )
+    assert response.status_code == 200 and "照片已关联到 张龙" in response.content.decode()
+
+
+def test_a_suggestion_the_run_no_longer_makes_is_removed_and_a_decided_one_is_kept(personas, suggestion):
+    LinkSuggestion.objects.create(
+        photo=suggestion.photo,
+        record=make_record(personas.school, name="赵五", id_number=an_id(203)),
+        school=personas.school,
+        score=1.0,
+        created_at=suggestion.created_at,
+    )
+    rejected = LinkSuggestion.objects.create(
+        photo=suggestion.photo,
+        record=make_record(personas.school, name="钱六", id_number=an_id(204)),
+        school=personas.school,
+        score=1.0,
+        state="rejected",
+        created_at=suggestion.created_at,
+    )
+    run()
+    left = set(LinkSuggestion.objects.filter(photo=suggestion.photo).values_list("pk", flat=True))
+    assert left == {suggestion.pk, rejected.pk}
+
+
 def test_rejecting_keeps_the_photo_unlinked(personas, suggestion):
     client_for(personas.frank).post(
         reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "reject"}
