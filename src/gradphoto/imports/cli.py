@@ -43,12 +43,18 @@ def run_import_command(
     as_json: bool,
     extra: str | None = None,
 ) -> None:
+    if _unmigrated():
+        _unusable(
+            command, as_json, "no_database", "数据库尚未建立：请先运行 gradphoto migrate（或 gradphoto demo）"
+        )
     organisation = Organisation.objects.filter(code=org_code, kind=org_kind).first()
     if organisation is None:
         _unusable(command, as_json, "unknown_organisation", f"找不到代码为 {org_code} 的机构")
     file = Path(path)
     if not file.is_file():
         _unusable(command, as_json, "no_file", f"文件不存在：{path}")
+    if extra and not Path(extra).is_file():
+        _unusable(command, as_json, "no_file", f"录取照片压缩包不存在：{extra}")
     extra_bytes = Path(extra).read_bytes() if extra else None
     try:
         job = job_create(
@@ -71,6 +77,15 @@ def run_import_command(
     if job.status == JobStatus.REJECTED:
         command.stderr.write(f"文件无法使用：{job.file_error['message']} ({job.file_error['code']})")
         sys.exit(EXIT_UNUSABLE)
+
+
+def _unmigrated() -> bool:
+    """Whether this database lacks tables the import needs (a new GRADPHOTO_HOME before migrate)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def _unusable(command: BaseCommand, as_json: bool, code: str, message: str) -> None:

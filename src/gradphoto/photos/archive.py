@@ -243,7 +243,7 @@ def _open_zip(fp: BinaryIO, limits: ArchiveLimits) -> tuple[zipfile.ZipFile, int
 def _check_layout(infos: list[zipfile.ZipInfo], start: int) -> None:
     """Each member's local header and data end before the next begins (overlap, quoted-overlap bombs)."""
     ordered = sorted(infos, key=lambda info: info.header_offset)
-    ends = [info.header_offset for info in ordered[1:]] + [start]
+    ends = [info.header_offset for info in ordered[1:]] + [start] if ordered else []
     for info, end in zip(ordered, ends, strict=True):
         if info.header_offset < 0 or info.header_offset + _LOCAL_SIZE + info.compress_size > end:
             raise _reject("overlapping_members")

@@ -166,6 +166,13 @@ def test_a_batch_without_manifest_is_rejected(tmp_path, personas, faces):
     assert code == 2 and summary["file_error"]["code"] == "no_manifest"
 
 
+def test_an_empty_zip_is_rejected_whole_with_exit_2(tmp_path, personas):
+    buffer = io.BytesIO()
+    zipfile.ZipFile(buffer, "w").close()
+    code, summary = run(tmp_path, buffer.getvalue())
+    assert code == 2 and summary["file_error"]["code"] == "no_manifest"
+
+
 def test_a_listed_photo_missing_from_the_zip_is_a_row_error(tmp_path, personas, faces):
     record = make_record(personas.school)
     _, summary = run(tmp_path, batch_zip([photo_row(record, 1)], {}))

@@ -173,3 +173,46 @@ def test_imported_records_carry_their_linkage_keys(tmp_path, personas):
             ident.pinyin_key,
         )
     assert StudentRecord.objects.filter(key_version=KEY_VERSION).count() == 3
+
+
+def test_a_missing_admission_photo_zip_is_exit_2_before_anything_is_written(tmp_path, personas):
+    path = tmp_path / "xueji.csv"
+    path.write_bytes(records_csv(template_rows(personas, 1)))
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command(
+            "import_records",
+            str(path),
+            school="10001",
+            json=True,
+            admission_photos=str(tmp_path / "missing.zip"),
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+    assert exit_.value.code == 2
+    assert json.loads(out.getvalue())["file_error"]["code"] == "no_file"
+    assert not StudentRecord.objects.exists()
+
+
+def test_an_import_into_a_home_without_a_database_says_so_with_exit_2(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "xueji.csv"
+    path.write_text("YXDM,XH\n", encoding="utf-8")
+    command = Path(sys.executable).with_name("gradphoto")
+    env = {**os.environ, "GRADPHOTO_HOME": str(tmp_path / "home")}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [str(command), "import-records", str(path), "--school", "10001", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert json.loads(done.stdout)["file_error"]["code"] == "no_database"
+    assert "gradphoto migrate" in done.stderr and "Traceback" not in done.stderr
