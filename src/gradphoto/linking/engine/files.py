@@ -20,7 +20,7 @@ from gradphoto.photos.manifest import MANIFEST_COLUMNS, validate_manifest_rows
 from gradphoto.records.rows import RECORD_COLUMNS, RecordRow, validate_record_rows
 
 from .compare import Identity
-from .decide import NONE, SUGGESTED, Decision, evidence_text
+from .decide import LINKED, NONE, SUGGESTED, Decision, evidence_text
 from .memory import link_identities, no_gc
 from .normalise import birth_of, id_is_valid, id_key, normalise_name, pinyin_key
 
@@ -122,6 +122,8 @@ def match_files(register: Register, manifest: Manifest) -> tuple[str, Counter[st
         row = _result_row(cjh, decisions.get(photo.pk), records, manifest.fatal.get(photo.pk))
         if (warning := manifest.warnings.get(photo.pk)) and photo.pk not in manifest.fatal:
             row[-1] = f"{row[-1]}; row_warning:{warning}"
+            if row[1] == LINKED:  # the importer rejects such a row: it would not link automatically
+                row[1] = SUGGESTED
         counts[row[1]] += 1
         writer.writerow([excel_safe(cell) for cell in row])  # 采集号 and 学号 are typed by people
     return out.getvalue(), counts

@@ -32,6 +32,7 @@ def files(tmp_path):
         record_line("S2", "李娜", li),
         record_line("S3", "陈静", chen),
         "10001,S4,坏行,男,2003,,法学,本科,普通全日制,4,20220901",
+        record_line("S5", "王芳", an_id(307, area="310101")),
     ]
     manifest = [
         MANIFEST_HEADER,
@@ -41,6 +42,7 @@ def files(tmp_path):
         f"CJ4,10001,,吴昊,{an_id(401, area='510104')},20250301,d.jpg",  # not in the register
         f"CJ5,10001,S1,,{zhang},20250301,e.jpg",  # no name: the row cannot be matched
         "CJ6,10001,,张伟,1.10105E+17,20250301,f.jpg",  # ID as typed (Excel-damaged), name only
+        "CJ7,10001,S5,王芳,1.10105E+17,20250301,g.jpg",  # damaged ID, name and student number agree
     ]
     (tmp_path / "records.csv").write_text("\n".join(records), encoding="utf-8")
     (tmp_path / "manifest.csv").write_text("\n".join(manifest), encoding="gb18030")
@@ -63,7 +65,7 @@ def match(folder, records="records.csv", collections="manifest.csv") -> list[dic
 
 def test_it_writes_one_row_per_manifest_row_in_order(files):
     rows = match(files)
-    assert [r["CJH"] for r in rows] == ["CJ1", "CJ2", "CJ3", "CJ4", "CJ5", "CJ6"]
+    assert [r["CJH"] for r in rows] == ["CJ1", "CJ2", "CJ3", "CJ4", "CJ5", "CJ6", "CJ7"]
     by = {r["CJH"]: r for r in rows}
     assert (by["CJ1"]["decision"], by["CJ1"]["YXDM"], by["CJ1"]["XH"]) == ("linked", "10001", "S1")
     assert "name:pinyin" in by["CJ1"]["reason"] and float(by["CJ1"]["score"]) > 20
@@ -75,6 +77,9 @@ def test_it_writes_one_row_per_manifest_row_in_order(files):
     assert by["CJ6"]["decision"] in {"suggested", "none"}
     assert by["CJ6"]["reason"].endswith("; row_warning:id_scientific")  # matched without its ID, and says so
     assert "row_warning" not in by["CJ1"]["reason"] + by["CJ5"]["reason"]
+    # the importer would reject CJ7 (id_scientific): however well it matches, it is never `linked`
+    assert (by["CJ7"]["decision"], by["CJ7"]["XH"]) == ("suggested", "S5")
+    assert by["CJ7"]["reason"].endswith("; row_warning:id_scientific")
 
 
 def test_it_imports_nothing(files):
