@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gradphoto.settings")
-    from django.core.management import execute_from_command_line
+    from django.core.management import ManagementUtility, get_commands
 
-    args = list(sys.argv if argv is None else argv)
-    # Our commands are spelled with hyphens on the command line (import-records) and live in
-    # modules with underscores (import_records.py).
-    if len(args) > 1 and "-" in args[1] and not args[1].startswith("-"):
-        args[1] = args[1].replace("-", "_")
-    execute_from_command_line(args)
+    class Utility(ManagementUtility):
+        """Our commands are spelled with hyphens on the command line (import-records) and live in modules
+        with underscores (import_records.py): either spelling runs, help and usage show the hyphens."""
+
+        def fetch_command(self, subcommand: str) -> Any:
+            return super().fetch_command(module_name(subcommand))
+
+        def main_help_text(self, commands_only: bool = False) -> str:
+            ours = {n for n, app in get_commands().items() if app.startswith("gradphoto") and "_" in n}
+            indent = "" if commands_only else "    "
+            lines = super().main_help_text(commands_only).splitlines()
+            return "\n".join(spelled(line, ours, indent) for line in lines)
+
+    Utility(list(sys.argv if argv is None else argv)).execute()
+
+
+def module_name(subcommand: str) -> str:
+    return subcommand.replace("-", "_") if not subcommand.startswith("-") else subcommand
+
+
+def spelled(line: str, ours: set[str], indent: str) -> str:
+    name = line[len(indent) :]
+    return indent + name.replace("_", "-") if line.startswith(indent) and name in ours else line
 
 
 if __name__ == "__main__":

@@ -233,7 +233,6 @@ def _staff(demo: Demo, role: str, username: str, org: str) -> User:
             "username": username,
             "password": password,
             "api_token": api_token_issue(user=user),
-            "organisation": demo.orgs[org].code,
         }
     )
     return user
