@@ -137,7 +137,7 @@ class BatchArchive:
         if len(infos) > self._limits.max_members:
             raise _reject("too_many_members", limit=self._limits.max_members)
         _check_layout(infos, start)
-        self._readings: list[dict[str, tuple[str, zipfile.ZipInfo]]] = []
+        self._readings: list[Reading] = []
         refused: ArchiveRejected | None = None
         for names in _decode_names(infos):  # one reading, or UTF-8 and GB18030 when both decode
             try:
@@ -146,11 +146,13 @@ class BatchArchive:
                 refused = refused or error
         if not self._readings:
             raise refused or _reject("bad_names")
-        self._members = self._readings[0]
+        self._take(self._readings[0])
 
-    def _members_of(
-        self, names: list[str], infos: list[zipfile.ZipInfo]
-    ) -> dict[str, tuple[str, zipfile.ZipInfo]]:
+    def _take(self, reading: Reading) -> None:
+        self._members, self._root = reading.members, reading.root
+        self.manifest_name = reading.manifest
+
+    def _members_of(self, names: list[str], infos: list[zipfile.ZipInfo]) -> Reading:
         kept: list[tuple[str, zipfile.ZipInfo]] = []
         for raw, info in zip(names, infos, strict=True):
             name = _classify(raw, info)
@@ -158,22 +160,28 @@ class BatchArchive:
                 kept.append((name, info))
         _check_sizes(kept, self._limits)
         members = _index(kept)
-        self.manifest_name = _find_manifest(kept) if self._manifest_required else ""
-        return members
+        if not self._manifest_required:
+            return Reading(members, "", "")
+        root = _wrapping_folder(kept)
+        manifest = _find_manifest([(n[len(root) :], i) for n, i in kept if n.startswith(root)])
+        return Reading(members, root, root + manifest)
 
     def settle_names(self, listed: list[str]) -> None:
         """Where unflagged names read as both UTF-8 and GB18030, keep the reading in which more of the
         manifest's file names exist (ZIP-08: 3 % of short GBK names are also valid UTF-8); UTF-8 on a tie."""
-        keys = [_key(name) for name in listed]
-        self._members = max(self._readings, key=lambda members: sum(k in members for k in keys))
+
+        def found(reading: Reading) -> int:
+            return sum(_lookup(reading.members, reading.root, name) is not None for name in listed)
+
+        self._take(max(self._readings, key=found))
 
     def has(self, name: str) -> bool:
         """Whether the batch holds ``name`` (looked up as ``read`` does)."""
-        return _key(name) in self._members
+        return _lookup(self._members, self._root, name) is not None
 
     def unlisted(self, listed: list[str]) -> list[str]:
         """Photo names that no name in ``listed`` refers to, sorted."""
-        keys = {_key(name) for name in listed}
+        keys = {_lookup(self._members, self._root, name) for name in listed}
         return sorted(name for key, name in self._photo_keys() if key not in keys)
 
     def manifest_bytes(self) -> bytes:
@@ -194,10 +202,10 @@ class BatchArchive:
         """
         if self._zip.fp is None:
             raise ValueError("BatchArchive is closed")
-        try:
-            shown, info = self._members[_key(name)]
-        except KeyError:
-            raise KeyError(name) from None
+        key = _lookup(self._members, self._root, name)
+        if key is None:
+            raise KeyError(name)
+        shown, info = self._members[key]
         cap = (
             self._limits.max_member_bytes
             if max_bytes is None
@@ -333,6 +341,36 @@ def _index(kept: list[tuple[str, zipfile.ZipInfo]]) -> dict[str, tuple[str, zipf
             raise _reject("duplicate_name", name=members[key][0], other=name)
         members[key] = (name, info)
     return members
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The members under one decoding of the names; ``root`` is "" or the one folder holding everything
+    (a batch zipped from its folder), ``manifest`` the manifest's name in the archive."""
+
+    members: dict[str, tuple[str, zipfile.ZipInfo]]
+    root: str
+    manifest: str
+
+
+def _wrapping_folder(kept: list[tuple[str, zipfile.ZipInfo]]) -> str:
+    """ "folder/" when there is no manifest at the root and every member lies in that one folder, which
+    holds one at its top (Windows' "Send to > Compressed folder" zips the folder itself); else ""."""
+    if not kept or any(name.casefold() in _MANIFESTS for name, _info in kept):
+        return ""
+    tops = {name.split("/", 1)[0] + "/" for name, _info in kept}
+    top = tops.pop()
+    if tops or not all(name.startswith(top) for name, _info in kept):
+        return ""
+    return top if any(name[len(top) :].casefold() in _MANIFESTS for name, _info in kept) else ""
+
+
+def _lookup(members: dict[str, tuple[str, zipfile.ZipInfo]], root: str, name: str) -> str | None:
+    """The member key ``name`` refers to: as given, or under the wrapping folder; None if neither."""
+    for key in (_key(name), _key(root + name) if root else None):
+        if key is not None and key in members:
+            return key
+    return None
 
 
 def _find_manifest(kept: list[tuple[str, zipfile.ZipInfo]]) -> str:

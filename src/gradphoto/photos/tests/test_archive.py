@@ -327,6 +327,29 @@ def test_no_manifest():
     rejected(batch(("manifest.txt", MANIFEST), manifest=False), "no_manifest")
 
 
+def test_a_batch_zipped_from_its_folder_reads_from_inside_that_folder():
+    data = make_zip(
+        [
+            ("2026届/", b""),
+            ("2026届/manifest.csv", MANIFEST),
+            ("2026届/照片/张三.jpg", JPEG),
+            ("__MACOSX/2026届/._manifest.csv", b"junk"),
+        ]
+    )
+    with open_batch(data) as archive:
+        assert archive.manifest_bytes() == MANIFEST
+        assert archive.photo_names() == ["2026届/照片/张三.jpg"]
+        assert archive.read("照片/张三.jpg") == JPEG  # ZPWJ relative to the folder
+        assert archive.read("2026届/照片/张三.jpg") == JPEG  # or naming it
+        assert archive.has("照片/张三.jpg") and not archive.has("张三.jpg")
+        assert archive.unlisted(["照片/张三.jpg"]) == []
+    gbk_folder = make_zip([(gbk("相片/manifest.csv"), MANIFEST), (gbk("相片/张三.jpg"), JPEG)])
+    with open_batch(gbk_folder) as archive:
+        assert archive.read("张三.jpg") == JPEG
+    rejected(make_zip([("a/manifest.csv", MANIFEST), ("b/x.jpg", JPEG)]), "no_manifest")  # two folders
+    rejected(make_zip([("a/b/manifest.csv", MANIFEST), ("a/b/x.jpg", JPEG)]), "no_manifest")  # one level only
+
+
 def test_two_manifests():
     rejected(batch(("manifest.xlsx", b"xlsx")), "two_manifests")
 
