@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from gradphoto.common.staticfiles import collect_static_if_changed
+
 
 class Command(BaseCommand):
     help = "Serve the application with gunicorn and run a background worker beside it."
@@ -24,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static_if_changed()
         bind = f"{options['host']}:{options['port']}"
         env = dict(os.environ, GRADPHOTO_HOME=str(settings.HOME))
         web = [
