@@ -57,7 +57,7 @@ def _link_allowed(best: Scored) -> str:
     if levels["name"] not in allowed_names:
         return "name_disagrees"
     if levels["id"] in _NEEDS_STUDENT_NO and (levels["student_no"] != "same" or levels["school"] != "same"):
-        return "id_missing"
+        return "id_missing" if levels["id"] == IdLevel.MISSING else "id_birth_only"
     if levels["id"] == IdLevel.ONE_EDIT and levels["school"] != "same":
         return "school_disagrees"
     return "" if best.weight >= LINK_WEIGHT else "weak"

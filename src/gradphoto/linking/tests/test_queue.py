@@ -194,3 +194,17 @@ def test_an_unrelated_id_is_never_unmasked():
     typo = one[:9] + "4" + one[10:]  # one digit of the birth date typed wrong
     assert labels.masked_against(one, typo) == "110105***0****123X"
     assert labels.masked_against(typo, one) == "110105***4****123X"
+
+
+def test_every_reason_the_engine_gives_has_words_for_people():
+    import inspect
+    import re
+
+    from gradphoto.linking.engine import decide
+
+    source = inspect.getsource(decide)
+    given = set(re.findall(r'return "([a-z_]+)"', source)) | set(re.findall(r'"([a-z_]+)" if ', source))
+    given |= set(re.findall(r'else "([a-z_]+)"', source)) | {"near_tie", "twins", "conflict"}
+    given -= {"below_threshold", "no_candidate"}  # reasons of `none`: no suggestion, nothing in the queue
+    assert {"id_missing", "id_birth_only", "weak"} <= given
+    assert given <= set(labels.REASONS), given - set(labels.REASONS)
