@@ -69,8 +69,34 @@ def queue_items(user: User) -> list[QueueItem]:
 def contested_claims(user: User) -> list[PhotoClaim]:
     """Claims the university decides: two students claimed one photo, or it was linked meanwhile."""
     query = _scoped(user, PhotoClaim.objects.filter(state=ClaimState.CONFLICTED))
-    related = ("photo", "photo__school", "record", "student")
+    related = ("photo", "photo__school", "photo__agency", "photo__record", "record", "student")
     return list(query.select_related(*related).order_by("photo_id", "created_at")[:PAGE])
+
+
+@dataclass
+class ContestedPhoto:
+    """One photo and every claim on it the university decides, each with which fields agree."""
+
+    photo: Photo
+    claims: list[tuple[PhotoClaim, dict[str, str]]] = field(default_factory=list)
+
+
+def contested_photos(user: User) -> list[ContestedPhoto]:
+    """`contested_claims` grouped by photo; a claimant's evidence compares the photo's collected data
+    with the claimant's record, as a suggestion's does."""
+    groups: dict[int, ContestedPhoto] = {}
+    for claim in contested_claims(user):
+        group = groups.setdefault(claim.photo_id, ContestedPhoto(claim.photo))
+        group.claims.append((claim, claim_evidence(claim.photo, claim.record)))
+    return list(groups.values())
+
+
+def claim_evidence(photo: Photo, record: StudentRecord) -> dict[str, str]:
+    from .engine.keys import PHOTO_FIELDS, RECORD_FIELDS, photo_identity, record_identity
+    from .engine.scoring import levels_of
+
+    shot = photo_identity(tuple(getattr(photo, f) for f in PHOTO_FIELDS))
+    return levels_of(shot, record_identity(tuple(getattr(record, f) for f in RECORD_FIELDS)))
 
 
 def suggested_record(user: User, suggestion_id: int) -> StudentRecord | None:

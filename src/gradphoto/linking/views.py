@@ -122,7 +122,7 @@ def work_queue(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "linking/queue.html",
-        {"items": queue.queue_items(request.user), "contested": queue.contested_claims(request.user)},
+        {"items": queue.queue_items(request.user), "contested": queue.contested_photos(request.user)},
     )
 
 

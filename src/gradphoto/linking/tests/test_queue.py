@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -167,6 +169,23 @@ def test_the_university_awards_a_contested_photo(personas):
         ClaimState.EFFECTIVE,
         ClaimState.CANCELLED,
     ]
+
+
+def test_claims_on_one_photo_are_shown_together_with_each_claimants_evidence(personas):
+    first = make_record(personas.school, name="王芳", id_number=an_id(231))
+    second = make_record(personas.school, name="王方", id_number=an_id(233))
+    photo = make_photo(first, personas.agency, name="王芳", id_number=first.id_number)
+    photo.record, photo.link_state = None, LinkState.UNLINKED
+    photo.save()
+    claims = [contested(record, photo, make_student(record)) for record in (first, second)]
+    page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
+    assert page.count(f'data-contested-photo="{photo.pk}"') == 1
+    section = page.split(f'data-contested-photo="{photo.pk}"')[1].split("</section>")[0]
+    assert [int(pk) for pk in re.findall(r'data-claim="(\d+)"', section)] == [c.pk for c in claims]
+    mine, theirs = section.split('data-claim="')[1:]
+    assert "证件号码：一致" in mine and "姓名：一致" in mine
+    assert "证件号码：一致" not in theirs
+    assert first.id_number not in page and second.id_number not in page  # masked
 
 
 def test_a_dismissed_claimant_is_told_on_the_page_and_by_message(personas):
