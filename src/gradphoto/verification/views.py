@@ -34,14 +34,17 @@ def records(request: AuthedRequest) -> HttpResponse:
         card.applications = open_apps.get(card.record.pk, [])
         open_types = {a.form_type for a in card.applications}
         card.forms = [f for f in applicable_forms(card) if f.form_type not in open_types]
-    from gradphoto.linking.claims import claims_shown
+    from gradphoto.linking.claims import claims_shown, searches_left
 
-    claims = claims_shown([card.record for card in cards if card.case == Case.NO_PHOTO])
-    return render(
-        request,
-        "verification/records.html",
-        {"cards": cards, "Case": Case, "masked_id": idnumber.mask(request.user.id_number), "claims": claims},
-    )
+    no_photo = [card.record for card in cards if card.case == Case.NO_PHOTO]
+    context = {
+        "cards": cards,
+        "Case": Case,
+        "masked_id": idnumber.mask(request.user.id_number),
+        "claims": claims_shown(no_photo),
+        "searches_left": searches_left(request.user) if no_photo else 0,
+    }
+    return render(request, "verification/records.html", context)
 
 
 @role_required(Role.STUDENT)
