@@ -1,18 +1,23 @@
-"""The XLSX report of an import: the summary, every row error, and what the file held beside its rows
-(photos no manifest row names, admission photos that were not used); safe to open in Excel."""
+"""The XLSX report of an import: the summary, every row error, what the file held beside its rows
+(photos no manifest row names, admission photos that were not used) and, for a photo batch, every photo it
+created with its link state now; safe to open in Excel. Chinese first, each code beside its label."""
 
 from __future__ import annotations
 
 import io
 from typing import Any
 
+from django.utils import translation
 from openpyxl import Workbook
 
 from gradphoto.common.export import excel_safe
 
-from .models import ImportJob
+from .batch import batch_photos
+from .explain import english, field_label
+from .models import ImportJob, JobStatus
 
-HEADERS = ("行号 row", "字段 field", "代码 code", "说明 message")
+HEADERS = ("行号 row", "字段 field", "代码 code", "说明 message", "英文说明 explanation")
+PHOTO_HEADERS = ("采集号 CJH", "清单行号 manifest row", "关联结果 link", "代码 code")
 # Summary keys as shown: Chinese first, the JSON key after it (the --json summary uses the same keys).
 LABELS = {
     "created": "新增",
@@ -44,20 +49,46 @@ def _cell(value: Any) -> Any:
 
 
 def report_xlsx(job: ImportJob) -> bytes:
+    """Every sheet of the report; labels in Chinese whatever the language of the page that asked."""
     book = Workbook()
+    with translation.override("zh-hans"):
+        _summary(book, job)
+        _errors(book, job)
+        _lists(book, job)
+        _photos(book, job)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _labelled(label: Any, code: str) -> str:
+    return f"{label} ({code})"
+
+
+def _summary(book: Workbook, job: ImportJob) -> None:
     sheet = book.active
     assert sheet is not None
     sheet.title = "summary"
     sheet.append(["文件 file", excel_safe(job.filename)])
-    sheet.append(["状态 status", job.status])
+    sheet.append(["状态 status", _labelled(JobStatus(job.status).label, job.status)])
     for key, value in job.summary.items():
         sheet.append([f"{LABELS.get(key, key)} {key}", _cell(value)])
     if job.file_error:
+        code = job.file_error.get("code", "")
         sheet.append(["文件错误 file error", excel_safe(job.file_error.get("message", ""))])
+        sheet.append(["错误代码 code", excel_safe(code)])
+        sheet.append(["英文说明 explanation", english(code)])
+
+
+def _errors(book: Workbook, job: ImportJob) -> None:
     errors = book.create_sheet("errors")
     errors.append(list(HEADERS))
     for error in job.errors:
-        errors.append([error["row"], *(excel_safe(error[k]) for k in ("field", "code", "message"))])
+        texts = (field_label(error["field"]), error["code"], error["message"])
+        errors.append([error["row"], *(excel_safe(t) for t in texts), english(error["code"])])
+
+
+def _lists(book: Workbook, job: ImportJob) -> None:
     for key, (title, columns) in LISTS.items():
         if items := job.summary.get(key):
             extra = book.create_sheet(title)
@@ -65,6 +96,16 @@ def report_xlsx(job: ImportJob) -> bytes:
             for item in items:
                 values = [item] if isinstance(item, str) else [item.get(k, "") for k in _PROBLEM_KEYS]
                 extra.append([excel_safe(v) for v in values])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+
+
+def _photos(book: Workbook, job: ImportJob) -> None:
+    """A photo batch: each photo it created, its manifest row, and whether it is linked now."""
+    from gradphoto.photos.models import LinkState
+
+    if job.status != JobStatus.DONE or not (photos := batch_photos(job)):
+        return
+    sheet = book.create_sheet("photos")
+    sheet.append(list(PHOTO_HEADERS))
+    for photo in photos:
+        state = LinkState(photo.link_state)
+        sheet.append([excel_safe(photo.collection_no), photo.row, str(state.label), state.value])

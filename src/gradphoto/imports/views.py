@@ -13,13 +13,17 @@ from gradphoto.common.errors import DomainError
 from gradphoto.common.typing import AuthedRequest
 
 from .access import IMPORT_ROLES, get_job_for_user, jobs_visible_to
+from .batch import unlinked_numbers
+from .explain import described, explanation, shows_explanations
 from .forms import PhotosUploadForm, RecordsUploadForm
-from .models import ImportKind
+from .models import ImportJob, ImportKind, JobStatus
 from .report import report_xlsx
 from .services import job_create, job_retry
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 500  # on the page; the XLSX report has them all
+SHOWN_PROBLEMS = 100
+SHOWN_UNLINKED = 200  # 采集号 of a batch's photos not linked now; the XLSX report lists every photo
 
 
 @role_required(*IMPORT_ROLES)
@@ -49,7 +53,9 @@ def imports(request: AuthedRequest) -> HttpResponse:
         else:
             return redirect("imports:detail", job.pk)
     jobs = jobs_visible_to(user)[:50]
-    return render(request, "imports/list.html", {"form": form, "kind": kind, "jobs": jobs})
+    # The operator sees every organisation's jobs, so the list names the organisation of each.
+    context = {"form": form, "kind": kind, "jobs": jobs, "show_org": user.role == Role.OPERATOR}
+    return render(request, "imports/list.html", context)
 
 
 @role_required(*IMPORT_ROLES)
@@ -57,8 +63,25 @@ def detail(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = get_job_for_user(request.user, job_id)
     if job is None:
         raise Http404
-    context = {"job": job, "errors": job.errors[:SHOWN_ERRORS], "more_errors": len(job.errors) > SHOWN_ERRORS}
-    return render(request, "imports/detail.html", context)
+    return render(request, "imports/detail.html", _detail_context(job))
+
+
+def _detail_context(job: ImportJob) -> dict[str, object]:
+    """Row errors with their column labels (and English sentences in the English UI), the file error's
+    sentence, and the 采集号 of the batch's photos that are not linked now."""
+    file_code = (job.file_error or {}).get("code", "")
+    unlinked, unlinked_total = (
+        unlinked_numbers(job, SHOWN_UNLINKED) if job.status == JobStatus.DONE else ([], 0)
+    )
+    return {
+        "job": job,
+        "errors": described(job.errors[:SHOWN_ERRORS]),
+        "more_errors": len(job.errors) > SHOWN_ERRORS,
+        "admission_problems": described(job.summary.get("admission_problems", [])[:SHOWN_PROBLEMS]),
+        "file_explanation": explanation(file_code) if shows_explanations() else "",
+        "unlinked": unlinked,
+        "unlinked_total": unlinked_total,
+    }
 
 
 @role_required(*IMPORT_ROLES)
