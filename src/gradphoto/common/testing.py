@@ -160,3 +160,25 @@ LOADED_WIDTH = (
     "img => img.complete && img.naturalWidth ? img.naturalWidth"
     " : new Promise(r => { img.onload = () => r(img.naturalWidth); img.onerror = () => r(0); })"
 )
+
+
+def browser_log_in(page: Any, base_url: str, login: str, *, next_url: str = "") -> Any:
+    """Log in through the login form in a Playwright page (password PASSWORD); the page, once it settled."""
+    page.goto(base_url + "/accounts/login/" + (f"?next={next_url}" if next_url else ""))
+    page.fill("input[name=username]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def run_gradphoto(home: Any, *args: str, timeout: int = 300) -> Any:
+    """`gradphoto ARGS` in a child process on the embedded database of ``home`` (a CompletedProcess)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, GRADPHOTO_HOME=str(home), DJANGO_SETTINGS_MODULE="gradphoto.settings")
+    env.pop("DATABASE_URL", None)
+    command = [sys.executable, "-m", "gradphoto.cli", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from gradphoto.common.testing import PASSWORD, make_photo, make_record, make_student
+from gradphoto.common.testing import browser_log_in, make_photo, make_record, make_student
 from gradphoto.demo.portrait import photo_set
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,13 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def open_as(browser, live_server, username: str, phone: bool = False):
     size = {"width": 390, "height": 844} if phone else {"width": 1100, "height": 900}
-    page = browser.new_context(viewport=size).new_page()
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
+    return browser_log_in(browser.new_context(viewport=size).new_page(), live_server.url, username)
 
 
 def test_a_swap_from_report_to_both_students_verifying(browser, live_server, personas, artifacts):

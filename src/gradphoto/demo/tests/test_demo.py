@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from gradphoto.common.testing import run_gradphoto
 from gradphoto.demo.seed import seed
 from gradphoto.linking.engine import run
 from gradphoto.organisations.models import Organisation
@@ -104,16 +102,7 @@ def test_staff_logins_and_tokens_work(client, accounts):
 
 
 def test_the_demo_command_writes_accounts_json(tmp_path: Path):
-    env = dict(os.environ, GRADPHOTO_HOME=str(tmp_path), DJANGO_SETTINGS_MODULE="gradphoto.settings")
-    env.pop("DATABASE_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "gradphoto.cli", "demo", "--no-serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_gradphoto(tmp_path, "demo", "--no-serve")
     assert result.returncode == 0, result.stderr
     accounts = json.loads((tmp_path / "demo" / "accounts.json").read_text(encoding="utf-8"))
     assert {e["role"] for e in accounts} == ROLES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gradphoto.common import clock
-from gradphoto.common.testing import LOADED_WIDTH, PASSWORD
+from gradphoto.common.testing import LOADED_WIDTH, browser_log_in
 from gradphoto.demo.portrait import photo_set
 from gradphoto.graduation.models import DiplomaRecord, PublicLookup
 
@@ -23,12 +23,7 @@ def open_as(browser, live_server, username: str | None, viewport: dict[str, int]
     if username is None:
         page.goto(live_server.url + "/")
         return page
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
+    return browser_log_in(page, live_server.url, username)
 
 
 def school_registers(browser, live_server, personas, record, blocked, artifacts) -> DiplomaRecord:

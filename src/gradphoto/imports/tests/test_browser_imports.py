@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradphoto.common.testing import LOADED_WIDTH, PASSWORD, make_record, make_student
+from gradphoto.common.testing import LOADED_WIDTH, browser_log_in, make_record, make_student
 from gradphoto.demo.portrait import photo_set
 from gradphoto.imports.testing import batch_zip, photo_row, record_row, records_csv
 
@@ -13,12 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def log_in(browser, live_server, username: str):
     page = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True).new_page()
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
+    return browser_log_in(page, live_server.url, username)
 
 
 def test_records_then_photos_then_the_student_sees_the_photo(

@@ -222,14 +222,5 @@ def test_a_batch_stopped_after_publishing_reports_its_photos_as_created_when_ret
     assert job.status == JobStatus.DONE
     assert (job.summary["created"], job.summary["unchanged"], job.summary["linked"]) == (2, 0, 2)
     assert Photo.objects.filter(batch=job).count() == 2
-    again = job_run(
-        job_create(
-            kind="photos",
-            organisation=personas.agency,
-            user=personas.erin,
-            filename="b.zip",
-            data=data,
-            enqueue=False,
-        ).pk
-    )
+    again = finished("photos", personas.erin, "b.zip", data)
     assert (again.summary["created"], again.summary["unchanged"]) == (0, 2)  # another job: unchanged

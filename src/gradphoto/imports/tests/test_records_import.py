@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from gradphoto.audit.models import AuditEvent
-from gradphoto.common.testing import make_photo, make_record, make_student
+from gradphoto.common.testing import make_photo, make_record, make_student, run_gradphoto
 from gradphoto.imports.testing import record_row, records_csv, records_xlsx
 from gradphoto.photos.models import LinkState
 from gradphoto.records.models import RecordStatus, StudentRecord
@@ -195,24 +195,9 @@ def test_a_missing_admission_photo_zip_is_exit_2_before_anything_is_written(tmp_
 
 
 def test_an_import_into_a_home_without_a_database_says_so_with_exit_2(tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     path = tmp_path / "xueji.csv"
     path.write_text("YXDM,XH\n", encoding="utf-8")
-    command = Path(sys.executable).with_name("gradphoto")
-    env = {**os.environ, "GRADPHOTO_HOME": str(tmp_path / "home")}
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [str(command), "import-records", str(path), "--school", "10001", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_gradphoto(tmp_path / "home", "import-records", str(path), "--school", "10001", "--json")
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout)["file_error"]["code"] == "no_database"
     assert "gradphoto migrate" in done.stderr and "Traceback" not in done.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradphoto.common.testing import PASSWORD
+from gradphoto.common.testing import browser_log_in
 from gradphoto.imports.testing import records_csv
 from gradphoto.imports.tests.test_job_recovery import finished
 from gradphoto.imports.tests.test_records_import import template_rows
@@ -17,13 +17,7 @@ OVERFLOW = "wrap => wrap.scrollWidth - wrap.clientWidth"
 
 
 def phone(browser, live_server, username: str):
-    page = browser.new_context(viewport=PHONE).new_page()
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
+    return browser_log_in(browser.new_context(viewport=PHONE).new_page(), live_server.url, username)
 
 
 def test_row_errors_are_read_whole_on_a_phone(browser, live_server, personas, artifacts):

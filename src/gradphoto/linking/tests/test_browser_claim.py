@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from gradphoto.common.testing import PASSWORD, make_photo, make_record, make_student
+from gradphoto.common.testing import browser_log_in, make_photo, make_record, make_student
 from gradphoto.demo.portrait import photo_set
 from gradphoto.linking.claims import claims_apply_due
 from gradphoto.linking.models import PhotoClaim
@@ -30,10 +30,7 @@ def student(personas):
 
 
 def log_in(page, live_server, student) -> None:
-    page.goto(live_server.url + "/accounts/login/?next=/xueji/")
-    page.fill("input[name=username]", student.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_log_in(page, live_server.url, student.email, next_url="/xueji/")
 
 
 def test_a_student_without_a_photo_finds_claims_and_verifies_it(browser, live_server, student, artifacts):

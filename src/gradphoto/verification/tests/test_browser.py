@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from gradphoto.common.testing import LOADED_WIDTH, PASSWORD, make_photo, make_record, make_student
+from gradphoto.common.testing import (
+    LOADED_WIDTH,
+    browser_log_in,
+    make_photo,
+    make_record,
+    make_student,
+)
 from gradphoto.demo.portrait import photo_set
 from gradphoto.verification.models import Conclusion
 
@@ -20,10 +26,7 @@ def student(personas):
 
 
 def log_in(page, live_server, student) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", student.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_log_in(page, live_server.url, student.email)
 
 
 def test_a_student_confirms_photo_correct_on_a_phone(browser, live_server, student, artifacts):
