@@ -14,7 +14,7 @@ from gradphoto.common.errors import NotFound
 from gradphoto.imports.access import get_job_for_user, jobs_visible_to
 from gradphoto.imports.models import ImportJob, ImportKind
 from gradphoto.imports.report import report_xlsx
-from gradphoto.imports.services import job_create, job_retry
+from gradphoto.imports.services import job_create_from_upload, job_retry
 
 from .common import ErrorOut, user_of
 
@@ -59,22 +59,18 @@ def job_out(job: ImportJob) -> JobOut:
 
 def _create(request: HttpRequest, kind: str, file: UploadedFile, extra: UploadedFile | None) -> JobOut:
     user = user_of(request)
-    job = job_create(
-        kind=kind,
-        organisation=user.organisation,
-        user=user,  # type: ignore[arg-type]
-        filename=file.name or "upload",
-        data=file.read(),
-        extra=extra.read() if extra else None,
-    )
+    job = job_create_from_upload(kind=kind, user=user, upload=file, extra=extra)  # type: ignore[arg-type]
     job.refresh_from_db()
     return job_out(job)
 
 
 @router.post("/records", response={202: JobOut, 400: ErrorOut, 403: ErrorOut})
 def import_records(
-    request: HttpRequest, file: File[UploadedFile], admission_photos: File[UploadedFile] | None = None
+    request: HttpRequest,
+    file: File[UploadedFile],
+    admission_photos: UploadedFile | None = File(None),  # noqa: B008 - ninja's way to mark an optional file
 ) -> tuple[int, JobOut]:
+    """A 学籍 file (CSV or XLSX), and optionally a ZIP of admission photos (录取照片) beside it."""
     return 202, _create(request, ImportKind.RECORDS, file, admission_photos)
 
 

@@ -22,6 +22,7 @@ from .models import TRANSITIONS, ImportJob, ImportKind, JobStatus
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 2 * 1024**3
+MAX_RECORDS_BYTES = 100 * 1024**2  # ~650,000 rows of a typical 学籍 CSV
 # A job whose worker stopped sending heartbeats this long ago is taken over by the next worker.
 STALE_AFTER = dt.timedelta(minutes=5)
 
@@ -42,6 +43,20 @@ def ensure_can_import(user: User | None, kind: str, organisation: Organisation) 
         raise NotAllowed(_("You can import only for your own organisation."), code="not_your_organisation")
 
 
+def size_limit(kind: str) -> int:
+    """The largest upload of a kind: a 学籍 file is read whole into rows (about 8× its size in memory),
+    so it gets a limit of its own, far above one school's register; a photo ZIP is read member by member."""
+    return MAX_RECORDS_BYTES if kind == ImportKind.RECORDS else MAX_UPLOAD_BYTES
+
+
+def ensure_size(kind: str, size: int | None) -> None:
+    """Refuse an upload over its kind's limit, before it is read (`size` as the upload declares it)."""
+    limit = size_limit(kind)
+    if size is not None and size > limit:
+        message = _("The file is too large: at most %(mb)s MB.") % {"mb": limit // 1024**2}
+        raise DomainError(message, code="too_large")
+
+
 def job_create(
     *,
     kind: str,
@@ -58,8 +73,9 @@ def job_create(
     ensure_can_import(user, kind, organisation)
     if not data:
         raise DomainError(_("The file is empty."), code="empty")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise DomainError(_("The file is too large."), code="too_large")
+    ensure_size(kind, len(data))
+    if extra is not None:
+        ensure_size(ImportKind.PHOTOS, len(extra))  # an admission-photo ZIP: a ZIP's limit
     name, digest = store_content_addressed(data, folder=f"imports/{kind}", extension="bin")
     extra_name = store_content_addressed(extra, folder=f"imports/{kind}", extension="bin")[0] if extra else ""
     with transaction.atomic():
@@ -82,6 +98,25 @@ def job_create(
         if enqueue:
             transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def job_create_from_upload(*, kind: str, user: User, upload: Any, extra: Any | None = None) -> ImportJob:
+    """`job_create` for files uploaded through the web or the API: who may import, and the sizes the
+    uploads declare, are checked before a byte is read into memory."""
+    if user.organisation is None:
+        raise NotAllowed(_("You can import only for your own organisation."), code="not_your_organisation")
+    ensure_can_import(user, kind, user.organisation)
+    ensure_size(kind, upload.size)
+    if extra is not None:
+        ensure_size(ImportKind.PHOTOS, extra.size)
+    return job_create(
+        kind=kind,
+        organisation=user.organisation,
+        user=user,
+        filename=upload.name or "upload",
+        data=upload.read(),
+        extra=extra.read() if extra is not None else None,
+    )
 
 
 def job_retry(*, user: User, job: ImportJob) -> ImportJob:

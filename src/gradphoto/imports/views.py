@@ -18,7 +18,7 @@ from .explain import described, explanation, shows_explanations
 from .forms import PhotosUploadForm, RecordsUploadForm
 from .models import ImportJob, ImportKind, JobStatus
 from .report import report_xlsx
-from .services import job_create, job_retry
+from .services import job_create_from_upload, job_retry
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 500  # on the page; the XLSX report has them all
@@ -40,14 +40,8 @@ def imports(request: AuthedRequest) -> HttpResponse:
     if form is not None and kind and request.method == "POST" and form.is_valid():
         extra = form.cleaned_data.get("admission_photos")
         try:
-            job = job_create(
-                kind=kind,
-                organisation=user.organisation,
-                user=user,  # type: ignore[arg-type]
-                filename=form.cleaned_data["file"].name,
-                data=form.cleaned_data["file"].read(),
-                extra=extra.read() if extra else None,
-            )
+            upload = form.cleaned_data["file"]
+            job = job_create_from_upload(kind=kind, user=user, upload=upload, extra=extra)  # type: ignore[arg-type]
         except DomainError as error:
             messages.error(request, error.message)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -93,3 +94,45 @@ def test_the_api_refuses_the_wrong_role(client, personas, csv_file):
 def run_on_commit(django_capture_on_commit_callbacks):
     """Run the job queued after commit, as the worker would (tests use the immediate backend)."""
     return django_capture_on_commit_callbacks
+
+
+def test_the_api_takes_admission_photos_beside_the_records_file(client, personas, csv_file, run_on_commit):
+    import io
+    import zipfile
+
+    from gradphoto.common.testing import tiny_jpeg
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("nobody.jpg", tiny_jpeg())
+    token = api_token_issue(user=personas.alice)
+    with run_on_commit(execute=True):
+        response = client.post(
+            "/api/v1/imports/records",
+            {
+                "file": SimpleUploadedFile("x.csv", csv_file),
+                "admission_photos": SimpleUploadedFile("a.zip", buffer.getvalue()),
+            },
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+    assert response.status_code == 202, response.content
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert job.extra_file  # stored beside the file, as the web form does
+    assert job.summary["admission_photos"] == 0 and "nobody.jpg" in str(job.summary["admission_problems"])
+    schema = client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/imports/records"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert "admission_photos" in json.dumps(body)
+
+
+def test_an_upload_over_its_kinds_limit_is_refused_before_it_is_read(client, personas, monkeypatch):
+    from gradphoto.imports import services
+
+    monkeypatch.setattr(services, "MAX_RECORDS_BYTES", 10)
+    token = api_token_issue(user=personas.alice)
+    response = client.post(
+        "/api/v1/imports/records",
+        {"file": SimpleUploadedFile("x.csv", b"YXDM,XH,XM\n" * 3)},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "too_large"
+    assert not ImportJob.objects.exists()
