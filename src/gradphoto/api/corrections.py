@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
@@ -87,7 +88,7 @@ def out(app: Application) -> ApplicationOut:
 def _fresh(request: HttpRequest, application_id: int) -> ApplicationOut:
     app = get_application_for_user(user_of(request), application_id)
     if app is None:
-        raise NotFound("No such application.")
+        raise NotFound(_("No such application."))
     return out(app)
 
 
@@ -158,7 +159,7 @@ def withdraw(request: HttpRequest, application_id: int) -> ApplicationOut:
 def form_pdf(request: HttpRequest, application_id: int) -> HttpResponse:
     app = get_application_for_user(user_of(request), application_id)
     if app is None:
-        raise NotFound("No such application.")
+        raise NotFound(_("No such application."))
     from gradphoto.corrections.pdf import application_pdf
 
     return HttpResponse(application_pdf(app), content_type="application/pdf")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from gradphoto.accounts.models import Role
@@ -98,7 +99,7 @@ def register(request: HttpRequest, body: RegisterIn) -> Status[BatchOut]:
     """Register graduates by student number; those who fail the gate come back with reasons."""
     user = user_of(request)
     if user.role != Role.UNIVERSITY_STAFF or user.organisation is None:
-        raise NotAllowed("Only university staff register graduates.", code="not_allowed")
+        raise NotAllowed(_("Only university staff register graduates."), code="not_allowed")
     school = user.organisation
     options = options_for(
         school,
@@ -118,7 +119,7 @@ def register(request: HttpRequest, body: RegisterIn) -> Status[BatchOut]:
 def registration(request: HttpRequest, batch_id: int) -> BatchOut:
     batch = get_batch_for_user(user_of(request), batch_id)
     if batch is None:
-        raise NotFound("No such registration.")
+        raise NotFound(_("No such registration."))
     return batch_out(batch)
 
 

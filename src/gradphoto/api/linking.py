@@ -7,6 +7,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from gradphoto.common.errors import NotAllowed
@@ -15,7 +16,7 @@ from gradphoto.linking import claims, queue
 from .common import ErrorOut, user_of
 
 router = Router(tags=["linking"])
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
 
 
 class SuggestionOut(Schema):
@@ -52,7 +53,9 @@ def _staff(request: HttpRequest) -> None:
     try:
         queue.ensure_queue_role(user_of(request))
     except PermissionDenied as error:
-        raise NotAllowed("Only university staff and operators work the queue.", code="queue_roles") from error
+        raise NotAllowed(
+            _("Only university staff and operators work the queue."), code="queue_roles"
+        ) from error
 
 
 @router.get("/queue", response={200: list[SuggestionOut], **ERRORS})
@@ -89,7 +92,7 @@ def reject(request: HttpRequest, suggestion_id: int) -> dict[str, str]:
 def _student(request: HttpRequest) -> None:
     user = user_of(request)
     if user.role != "student" or not user.person_checked:
-        raise NotAllowed("Only students who passed the real-person check search.", code="students_only")
+        raise NotAllowed(_("Only students who passed the real-person check search."), code="students_only")
 
 
 @router.post("/records/{record_id}/search", response={201: SearchOut, **ERRORS})

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gradphoto.common import idnumber
-from gradphoto.common.errors import Conflict, DomainError, NotAllowed, NotFound
+from gradphoto.common.errors import Conflict, DomainError, NotAllowed, NotFound, TooMany
 from gradphoto.verification.selectors import RecordCard, record_cards_for_student
 from gradphoto.verification.services import VerdictLocked, conclusion_submit
 
@@ -22,13 +26,55 @@ from .schemas import Me, RecordOut, VerdictIn
 
 api = NinjaAPI(title="gradphoto", version="1", auth=TokenAuth(), urls_namespace="api")
 
-STATUS_BY_ERROR = {NotFound: 404, NotAllowed: 403, Conflict: 409, VerdictLocked: 409}
+STATUS_BY_ERROR = {NotFound: 404, NotAllowed: 403, Conflict: 409, VerdictLocked: 409, TooMany: 429}
 
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     status = next((s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
     return api.create_response(request, {"code": exc.code, "message": exc.message}, status=status)
+
+
+# Every error body is ErrorOut {code, message}, also where ninja or Django refuse the request itself.
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"code": "unauthorized", "message": _("Send a valid API token: Authorization: Bearer <token>.")}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors)
+    message = _("The request does not match the API: %(fields)s.") % {"fields": fields or "?"}
+    return api.create_response(
+        request, {"code": "invalid_input", "message": message, "detail": exc.errors}, status=422
+    )
+
+
+HTTP_CODES = {400: "unreadable_body", 403: "forbidden", 404: "not_found", 429: "too_many"}
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Errors ninja raises itself (a body it cannot parse: 400), with our codes."""
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    return api.create_response(request, {"code": code, "message": str(exc.message)}, status=exc.status_code)
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return bad_request(request)
+
+
+@api.exception_handler(MultiPartParserError)
+def multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return bad_request(request)
+
+
+def bad_request(request: HttpRequest) -> HttpResponse:
+    """A body over the size limit or malformed multipart: Django refuses it; the answer stays JSON."""
+    body = {"code": "bad_request", "message": _("The request is too large or malformed.")}
+    return api.create_response(request, body, status=400)
 
 
 @api.get("/me", response=Me)
@@ -64,9 +110,9 @@ def _record_out(card: RecordCard) -> RecordOut:
 def _student_cards(request: HttpRequest) -> list[RecordCard]:
     user = user_of(request)
     if user.role != "student":
-        raise NotAllowed("Only students have 学籍信息.", code="students_only")
+        raise NotAllowed(_("Only students have 学籍信息."), code="students_only")
     if not user.person_checked:
-        raise NotAllowed("Pass the real-person check first.", code="person_check_required")
+        raise NotAllowed(_("Pass the real-person check first."), code="person_check_required")
     return record_cards_for_student(user)
 
 

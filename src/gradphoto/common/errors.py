@@ -25,3 +25,9 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+class TooMany(DomainError):
+    """A limit per person or address was reached (HTTP 429)."""
+
+    code = "too_many"

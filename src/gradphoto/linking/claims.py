@@ -18,7 +18,7 @@ from gradphoto.accounts.models import User
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock, idnumber
 from gradphoto.common.conf import rule
-from gradphoto.common.errors import Conflict, DomainError, NotAllowed, NotFound
+from gradphoto.common.errors import Conflict, NotAllowed, NotFound, TooMany
 from gradphoto.photos.models import LinkMethod, LinkState, Photo
 from gradphoto.records.models import RecordStatus, StudentRecord
 
@@ -35,7 +35,7 @@ OPEN_CLAIMS = (ClaimState.PENDING, ClaimState.CONFLICTED)
 DECIDING_ROLES = ("university_staff", "operator")  # who may decide a contested claim
 
 
-class SearchLimitReached(DomainError):
+class SearchLimitReached(TooMany):
     code = "search_limit"
 
 

@@ -78,3 +78,52 @@ def test_me_masks_the_id_number(client, student_token):
 
 def test_the_openapi_schema_is_served(client):
     assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "gradphoto"
+
+
+def test_every_refusal_is_json_with_a_code_and_a_message(client, settings, student_token):
+    record, token = student_token
+    url = f"/api/v1/records/{record.pk}/verdict"
+    answers = {
+        "no token": client.get("/api/v1/records"),
+        "unparsable body": client.post(url, b"\x00{", content_type="application/json", **auth(token)),
+        "wrong shape": client.post(url, {"verdict": 3}, content_type="application/json", **auth(token)),
+        "too large": client.post(
+            url,
+            b"{" + b" " * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + b"}",
+            content_type="application/json",
+            **auth(token),
+        ),
+        "bad multipart": client.generic(
+            "POST",
+            "/api/v1/imports/records",
+            b"--x\r\nbroken",
+            content_type="multipart/form-data; boundary=",
+            **auth(token),
+        ),
+    }
+    statuses = {name: response.status_code for name, response in answers.items()}
+    assert statuses == {
+        "no token": 401,
+        "unparsable body": 400,
+        "wrong shape": 422,
+        "too large": 400,
+        "bad multipart": 400,
+    }
+    for name, response in answers.items():
+        body = response.json()
+        assert {"code", "message"} <= set(body) and body["code"] and body["message"], name
+
+
+def test_the_daily_search_limit_is_429(client, settings, personas):
+    from gradphoto.linking.tests.test_engine import an_id, substituted
+
+    settings.GRADPHOTO = {**settings.GRADPHOTO, "PHOTO_SEARCHES_PER_DAY": 1}
+    record = make_record(personas.school, name="李明", id_number=an_id(111))
+    make_photo(
+        make_record(personas.school), personas.agency, name="李铭", id_number=substituted(record.id_number)
+    )
+    token = api_token_issue(user=make_student(record))
+    url = f"/api/v1/linking/records/{record.pk}/search"
+    assert client.post(url, **auth(token)).status_code == 201
+    refused = client.post(url, **auth(token))
+    assert refused.status_code == 429 and refused.json()["code"] == "search_limit"
