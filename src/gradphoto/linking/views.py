@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
 
 from gradphoto.accounts.models import Role
+from gradphoto.accounts.tokens import bearer_allowed
 from gradphoto.common.access import person_checked, role_required
 from gradphoto.common.conf import rule
 from gradphoto.common.errors import DomainError, NotFound
@@ -62,6 +63,7 @@ def search_results(request: AuthedRequest, token: str) -> HttpResponse:
     )
 
 
+@bearer_allowed
 @role_required(Role.STUDENT)
 @person_checked
 @require_GET

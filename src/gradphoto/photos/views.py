@@ -5,9 +5,12 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
+from gradphoto.accounts.tokens import bearer_allowed
+
 from .access import get_photo_for_user
 
 
+@bearer_allowed
 @require_GET
 def image(request: HttpRequest, photo_id: int) -> HttpResponseBase:
     if not request.user.is_authenticated:

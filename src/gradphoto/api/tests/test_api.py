@@ -127,3 +127,27 @@ def test_the_daily_search_limit_is_429(client, settings, personas):
     assert client.post(url, **auth(token)).status_code == 201
     refused = client.post(url, **auth(token))
     assert refused.status_code == 429 and refused.json()["code"] == "search_limit"
+
+
+def test_the_photo_urls_the_api_gives_open_with_the_token_and_for_nobody_else(
+    client, personas, student_token
+):
+    from gradphoto.linking.tests.test_engine import an_id, substituted
+
+    record, token = student_token
+    photo_url = client.get("/api/v1/records", **auth(token)).json()[0]["photo_url"]
+    shown = client.get(photo_url, **auth(token))
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    assert client.get(photo_url, **auth("gp_nonsense")).status_code == 401
+    other = api_token_issue(user=make_student(make_record(personas.school)))
+    assert client.get(photo_url, **auth(other)).status_code == 404  # not theirs
+    assert client.get(photo_url).status_code == 404  # nobody
+    seeker = make_record(personas.school, name="李明", id_number=an_id(121))
+    make_photo(
+        make_record(personas.school), personas.agency, name="李铭", id_number=substituted(seeker.id_number)
+    )
+    seeker_token = api_token_issue(user=make_student(seeker))
+    found = client.post(f"/api/v1/linking/records/{seeker.pk}/search", **auth(seeker_token)).json()
+    thumbnail = found["candidates"][0]["thumbnail_url"]
+    assert client.get(thumbnail, **auth(seeker_token)).status_code == 200
+    assert client.get(thumbnail, **auth(token)).status_code == 404  # another student
