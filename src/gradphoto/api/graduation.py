@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from gradphoto.accounts.models import Role
-from gradphoto.common.errors import NotAllowed, NotFound
+from gradphoto.common.errors import DomainError, NotAllowed, NotFound
 from gradphoto.graduation.access import diplomas_visible_to, get_batch_for_user
 from gradphoto.graduation.models import DiplomaRecord, RegistrationBatch
 from gradphoto.graduation.public import (
@@ -31,6 +31,9 @@ router = Router(tags=["graduation"])
 verify_router = Router(tags=["verify"], auth=None)  # public, no token: rate-limited per address instead
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 PUBLIC_ERRORS = {400: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+
+
+MAX_PER_REQUEST = 5000  # one registration batch: a large school's graduates in a few requests
 
 
 class RegisterIn(Schema):
@@ -101,6 +104,9 @@ def register(request: HttpRequest, body: RegisterIn) -> Status[BatchOut]:
     if user.role != Role.UNIVERSITY_STAFF or user.organisation is None:
         raise NotAllowed(_("Only university staff register graduates."), code="not_allowed")
     school = user.organisation
+    if len(body.student_nos) > MAX_PER_REQUEST:
+        message = _("At most %(n)s student numbers per request: send the rest in further requests.")
+        raise DomainError(message % {"n": MAX_PER_REQUEST}, code="too_many_student_nos")
     options = options_for(
         school,
         graduated_on=body.graduated_on,

@@ -49,6 +49,18 @@ def test_bad_options_are_400(client, personas):
     assert response.status_code == 400 and response.json()["code"] == "bad_completion"
 
 
+def test_a_registration_request_has_a_bounded_number_of_students(client, personas):
+    from gradphoto.api.graduation import MAX_PER_REQUEST
+    from gradphoto.graduation.models import RegistrationBatch
+
+    body = {"student_nos": [f"S{n}" for n in range(MAX_PER_REQUEST + 1)]}
+    response = client.post(
+        "/api/v1/graduation/registrations", body, content_type="application/json", **bearer(personas.alice)
+    )
+    assert response.status_code == 400 and response.json()["code"] == "too_many_student_nos"
+    assert not RegistrationBatch.objects.exists()
+
+
 @pytest.fixture
 def published(personas):
     set_president(personas.school)
