@@ -134,7 +134,7 @@ def test_the_photo_urls_the_api_gives_open_with_the_token_and_for_nobody_else(
 ):
     from gradphoto.linking.tests.test_engine import an_id, substituted
 
-    record, token = student_token
+    _, token = student_token
     photo_url = client.get("/api/v1/records", **auth(token)).json()[0]["photo_url"]
     shown = client.get(photo_url, **auth(token))
     assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
