@@ -183,7 +183,7 @@ def add_attachment(
         application_id=application_id,
         kind=kind,
         filename=file.name or "upload",
-        data=file.read(),
+        upload=file,
     )
     return 201, AttachmentOut(
         id=found.pk,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -31,8 +33,9 @@ def _content_type(data: bytes) -> tuple[str, str]:
 
 
 @transaction.atomic
-def attachment_add(*, user: User, application_id: int, kind: str, filename: str, data: bytes) -> Attachment:
-    """Staff on the application's path attach evidence while it is still open."""
+def attachment_add(*, user: User, application_id: int, kind: str, filename: str, upload: Any) -> Attachment:
+    """Staff on the application's path attach evidence while it is still open. ``upload`` (an uploaded
+    file: ``size`` and ``read()``) is read only once the user may attach and its declared size fits."""
     app = get_application_for_user(user, application_id)
     if app is None:
         raise NotFound(_("No such application."))
@@ -40,6 +43,9 @@ def attachment_add(*, user: User, application_id: int, kind: str, filename: str,
         raise NotAllowed(_("Only staff attach documents."), code="staff_only")
     if app.state in (AppState.APPLIED, AppState.WITHDRAWN):
         raise NotAllowed(_("The application is closed."), code="closed")
+    if (upload.size or 0) > MAX_BYTES:
+        raise DomainError(_("The file is larger than 10 MB."), code="file_too_large")
+    data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise DomainError(_("The file is larger than 10 MB."), code="file_too_large")
     content_type, extension = _content_type(data)

@@ -169,7 +169,7 @@ def attach(request: AuthedRequest, application_id: int) -> HttpResponse:
                 application_id=application_id,
                 kind=form.cleaned_data["kind"],
                 filename=upload.name,
-                data=upload.read(),
+                upload=upload,
             )
             messages.success(request, _("Attached."))
         except DomainError as error:

@@ -142,3 +142,36 @@ def test_staff_attach_a_signed_scan_over_the_api_and_others_cannot(client, perso
         ).status_code
         == 403
     )
+
+
+def test_an_attachment_is_read_only_after_the_access_and_size_checks(personas, pair):
+    import pytest
+
+    from gradphoto.common.errors import DomainError, NotFound
+    from gradphoto.corrections.attachments import MAX_BYTES, attachment_add
+    from gradphoto.corrections.services import application_report
+
+    class Unread:
+        """An upload that must not be read (a 300 MB body, say)."""
+
+        def __init__(self, size: int) -> None:
+            self.size = size
+
+        def read(self, *args: object) -> bytes:
+            raise AssertionError("read before the checks")
+
+    (first, _), (student, _) = pair
+    app = application_report(student=student, record_id=first.pk, form_type="a_swap")
+    with pytest.raises(NotFound):  # another school's staff
+        attachment_add(
+            user=personas.bob, application_id=app.pk, kind="other", filename="a", upload=Unread(10)
+        )
+    with pytest.raises(DomainError) as refused:
+        attachment_add(
+            user=personas.carol,
+            application_id=app.pk,
+            kind="other",
+            filename="a",
+            upload=Unread(MAX_BYTES + 1),
+        )
+    assert refused.value.code == "file_too_large"
