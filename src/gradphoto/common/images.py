@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from typing import Any
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -57,3 +58,20 @@ def store_content_addressed(data: bytes, *, folder: str, extension: str) -> tupl
         if saved != name:  # a concurrent writer stored the same bytes first
             default_storage.delete(saved)
     return name, digest
+
+
+def store_upload_content_addressed(upload: Any, *, folder: str, extension: str) -> tuple[str, str, int]:
+    """`store_content_addressed` for an uploaded file, streamed: hashed chunk by chunk, then saved from
+    the file itself, so a 2 GB photo batch never sits in memory. Returns (storage name, sha256, size)."""
+    digest, size = hashlib.sha256(), 0
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    hexdigest = digest.hexdigest()
+    name = f"{folder}/{hexdigest[:2]}/{hexdigest[2:4]}/{hexdigest}.{extension}"
+    if not default_storage.exists(name):
+        upload.seek(0)
+        saved = default_storage.save(name, File(upload))
+        if saved != name:  # a concurrent writer stored the same bytes first
+            default_storage.delete(saved)
+    return name, hexdigest, size

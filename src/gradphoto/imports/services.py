@@ -15,7 +15,7 @@ from gradphoto.accounts.models import Role, User
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock
 from gradphoto.common.errors import Conflict, DomainError, NotAllowed
-from gradphoto.common.images import store_content_addressed
+from gradphoto.common.images import store_content_addressed, store_upload_content_addressed
 from gradphoto.organisations.models import Organisation, OrgKind
 
 from .models import TRANSITIONS, ImportJob, ImportKind, JobStatus
@@ -78,6 +78,40 @@ def job_create(
         ensure_size(ImportKind.PHOTOS, len(extra))  # an admission-photo ZIP: a ZIP's limit
     name, digest = store_content_addressed(data, folder=f"imports/{kind}", extension="bin")
     extra_name = store_content_addressed(extra, folder=f"imports/{kind}", extension="bin")[0] if extra else ""
+    return _job_insert(kind, organisation, user, filename, (name, digest, extra_name), enqueue=enqueue)
+
+
+def job_create_from_upload(*, kind: str, user: User, upload: Any, extra: Any | None = None) -> ImportJob:
+    """`job_create` for files uploaded through the web or the API: who may import and the declared sizes
+    are checked before anything is read, and the files are streamed into storage, never held in memory
+    (a photo batch may be 2 GB)."""
+    if user.organisation is None:
+        raise NotAllowed(_("You can import only for your own organisation."), code="not_your_organisation")
+    ensure_can_import(user, kind, user.organisation)
+    if not upload.size:
+        raise DomainError(_("The file is empty."), code="empty")
+    ensure_size(kind, upload.size)
+    if extra is not None:
+        ensure_size(ImportKind.PHOTOS, extra.size)
+    folder = f"imports/{kind}"
+    name, digest, _size = store_upload_content_addressed(upload, folder=folder, extension="bin")
+    has_extra = extra is not None and extra.size
+    extra_name = store_upload_content_addressed(extra, folder=folder, extension="bin")[0] if has_extra else ""
+    stored = (name, digest, extra_name)
+    return _job_insert(kind, user.organisation, user, upload.name or "upload", stored, enqueue=True)
+
+
+def _job_insert(
+    kind: str,
+    organisation: Organisation,
+    user: User | None,
+    filename: str,
+    stored: tuple[str, str, str],
+    *,
+    enqueue: bool,
+) -> ImportJob:
+    """The job row for stored files (name, sha256, extra file name), audited, queued after commit."""
+    name, digest, extra_name = stored
     with transaction.atomic():
         job = ImportJob.objects.create(
             kind=kind,
@@ -98,25 +132,6 @@ def job_create(
         if enqueue:
             transaction.on_commit(lambda: _enqueue(job.pk))
     return job
-
-
-def job_create_from_upload(*, kind: str, user: User, upload: Any, extra: Any | None = None) -> ImportJob:
-    """`job_create` for files uploaded through the web or the API: who may import, and the sizes the
-    uploads declare, are checked before a byte is read into memory."""
-    if user.organisation is None:
-        raise NotAllowed(_("You can import only for your own organisation."), code="not_your_organisation")
-    ensure_can_import(user, kind, user.organisation)
-    ensure_size(kind, upload.size)
-    if extra is not None:
-        ensure_size(ImportKind.PHOTOS, extra.size)
-    return job_create(
-        kind=kind,
-        organisation=user.organisation,
-        user=user,
-        filename=upload.name or "upload",
-        data=upload.read(),
-        extra=extra.read() if extra is not None else None,
-    )
 
 
 def job_retry(*, user: User, job: ImportJob) -> ImportJob:

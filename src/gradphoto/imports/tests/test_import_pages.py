@@ -136,3 +136,27 @@ def test_an_upload_over_its_kinds_limit_is_refused_before_it_is_read(client, per
     )
     assert response.status_code == 400 and response.json()["code"] == "too_large"
     assert not ImportJob.objects.exists()
+
+
+def test_an_upload_is_streamed_into_storage_never_read_whole(client, personas, csv_file):
+    """A large upload is a file on disk (TemporaryUploadedFile): it is hashed and stored in chunks."""
+    import hashlib
+
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    from gradphoto.imports.services import job_create_from_upload
+
+    class ChunksOnly(TemporaryUploadedFile):
+        def read(self, *args, **kwargs):
+            if not args and not kwargs:
+                raise AssertionError("the whole upload was read into memory")
+            return super().read(*args, **kwargs)
+
+    upload = ChunksOnly("x.csv", "text/csv", len(csv_file), "utf-8")
+    upload.write(csv_file)
+    upload.seek(0)
+    job = job_create_from_upload(kind="records", user=personas.alice, upload=upload)
+    assert job.sha256 == hashlib.sha256(csv_file).hexdigest()
+    with default_storage.open(job.file, "rb") as stored:
+        assert stored.read() == csv_file
