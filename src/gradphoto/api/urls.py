@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -63,6 +65,8 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(SuspiciousOperation)
 def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Logged where Django logs it (security log), though the answer stays JSON.
+    logging.getLogger(f"django.security.{exc.__class__.__name__}").error(str(exc), extra={"request": request})
     return bad_request(request)
 
 

@@ -4,7 +4,7 @@ every `gradphoto serve` (and `make demo`) used to spend before answering its fir
 from __future__ import annotations
 
 import hashlib
-import os
+from importlib import metadata
 from pathlib import Path
 
 from django.conf import settings
@@ -16,14 +16,31 @@ MANIFEST = "staticfiles.json"
 
 
 def sources_fingerprint() -> str:
-    """Every source file the finders see (where it is, its size and modification time) and the storage."""
-    entries = []
-    for finder in get_finders():
-        for path, storage in finder.list(["CVS", ".*", "*~"]):
-            stat = os.stat(storage.path(path))
-            entries.append(f"{storage.location}|{path}|{stat.st_size}|{stat.st_mtime_ns}")
-    backend = str(getattr(settings, "STORAGES", {}).get("staticfiles", {}).get("BACKEND", ""))
-    return hashlib.sha256("\n".join([backend, *sorted(entries)]).encode()).hexdigest()
+    """The content of every source file the finders see, where it goes, and what shapes the output (the
+    storage, STATIC_URL, the versions of Django and WhiteNoise): reproducible builds and copies that keep
+    timestamps change content, not times, so times are not trusted. About 30 MB, hashed in well under 1 s."""
+    digest = hashlib.sha256()
+    shaping = [str(getattr(settings, "STORAGES", {}).get("staticfiles", {}).get("BACKEND", ""))]
+    shaping += [settings.STATIC_URL or "", _version("django"), _version("whitenoise")]
+    digest.update("\n".join(shaping).encode())
+    files = sorted(
+        (path, storage.path(path))
+        for finder in get_finders()
+        for path, storage in finder.list(["CVS", ".*", "*~"])
+    )
+    for path, full in files:
+        digest.update(f"\n{path}\n".encode())
+        with open(full, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return ""
 
 
 def collect_static_if_changed() -> bool:

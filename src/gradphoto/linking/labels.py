@@ -34,7 +34,7 @@ REASONS: dict[str, Promise] = {
     "conflict": _("another photo links the same record"),
     "id_disagrees": _("the ID numbers disagree"),
     "name_disagrees": _("the names disagree"),
-    "id_missing": _("no ID number, and the school or student number differs or is missing"),
+    "id_missing": _("no usable ID number, and the school or student number differs or is missing"),
     "id_birth_only": _(
         "the ID number agrees only in the birth date, and the school or student number differs or is missing"
     ),

@@ -177,7 +177,12 @@ class BatchArchive:
 
     def has(self, name: str) -> bool:
         """Whether the batch holds ``name`` (looked up as ``read`` does)."""
-        return _lookup(self._members, self._root, name) is not None
+        return self.member_key(name) is not None
+
+    def member_key(self, name: str) -> str | None:
+        """The member ``name`` refers to (as ``read`` finds it), as one key per member; None if absent:
+        two names with the same key are the same file ("./a.jpg" and "a.jpg", or with the folder)."""
+        return _lookup(self._members, self._root, name)
 
     def unlisted(self, listed: list[str]) -> list[str]:
         """Photo names that no name in ``listed`` refers to, sorted."""

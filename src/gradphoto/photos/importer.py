@@ -206,13 +206,21 @@ def _collected(row: ManifestRow, data: bytes) -> staging.Collected:
 def _missing_files(
     rows: list[ManifestRow], archive: BatchArchive, errors: list[RowError]
 ) -> list[ManifestRow]:
-    """Rows whose photo is in the batch (found as the archive finds names: "./", case, Unicode form)."""
-    kept = []
+    """Rows whose photo is in the batch (found as the archive finds names: "./", case, Unicode form, the
+    wrapping folder), each file for one row only: a later row naming the same file differently is
+    `duplicate_file`, as a repeated name is."""
+    kept: list[ManifestRow] = []
+    first_row: dict[str, int] = {}
     for row in rows:
-        if archive.has(row.filename):
-            kept.append(row)
-        else:
+        key = archive.member_key(row.filename)
+        if key is None:
             errors.append(RowError(row.row, "ZPWJ", "file_missing", f"压缩包中没有照片文件 {row.filename}"))
+        elif key in first_row:
+            message = f"照片文件 {row.filename} 与第 {first_row[key]} 行是同一个文件"
+            errors.append(RowError(row.row, "ZPWJ", "duplicate_file", message))
+        else:
+            first_row[key] = row.row
+            kept.append(row)
     return kept
 
 

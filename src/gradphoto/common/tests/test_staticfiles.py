@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.test import override_settings
 
 from gradphoto.common.staticfiles import MANIFEST, collect_static_if_changed
@@ -25,7 +27,11 @@ def test_static_files_are_collected_again_only_after_a_source_changes(tmp_path):
         assert collect_static_if_changed() is True
         assert (root / MANIFEST).is_file() and (root / "a.css").is_file()
         assert collect_static_if_changed() is False
-        css.write_text("body { color: blue }")  # a new release changes a file
+        stat = css.stat()
+        css.write_text("body { color: rEd }")  # a release changes a file: same size and time
+        os.utime(css, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert collect_static_if_changed() is True
+        css.write_text("body { color: blue }")
         assert collect_static_if_changed() is True
         assert "blue" in (root / "a.css").read_text()
         (root / MANIFEST).unlink()  # a damaged STATIC_ROOT is rebuilt

@@ -173,6 +173,14 @@ def test_an_empty_zip_is_rejected_whole_with_exit_2(tmp_path, personas):
     assert code == 2 and summary["file_error"]["code"] == "no_manifest"
 
 
+def test_two_rows_naming_one_file_differently_import_it_once(tmp_path, personas, faces):
+    first, second = make_record(personas.school), make_record(personas.school)
+    rows = [photo_row(first, 1, ZPWJ="photos/a.jpg"), photo_row(second, 2, ZPWJ="./Photos/A.jpg")]
+    _, summary = run(tmp_path, batch_zip(rows, {"photos/a.jpg": faces[0]}))
+    assert (summary["created"], summary["rejected"]) == (1, 1)
+    assert [(e["row"], e["code"]) for e in summary["errors"]] == [(3, "duplicate_file")]
+
+
 def test_a_listed_photo_missing_from_the_zip_is_a_row_error(tmp_path, personas, faces):
     record = make_record(personas.school)
     _, summary = run(tmp_path, batch_zip([photo_row(record, 1)], {}))

@@ -89,15 +89,11 @@ def _sync(photo_ids: list[int], suggested: dict[int, Decision], now: Any) -> int
             "score": scored.weight,
             "reason": decision.reason,
             "evidence": scored.evidence,
+            "school_id": int(decision.photo.school),  # the photo's own school, as read: the queue's scope
         }
         row = existing.get((photo_id, record_id))
         if row is None:
-            school = int(decision.photo.school)  # the photo's own school, as read
-            made.append(
-                LinkSuggestion(
-                    photo_id=photo_id, record_id=record_id, school_id=school, created_at=now, **values
-                )
-            )
+            made.append(LinkSuggestion(photo_id=photo_id, record_id=record_id, created_at=now, **values))
         elif row.state == SuggestionState.OPEN:
             kept.append(row)
             for name, value in values.items():
@@ -107,7 +103,7 @@ def _sync(photo_ids: list[int], suggested: dict[int, Decision], now: Any) -> int
     return len(kept) + len(made)
 
 
-SUGGESTION_VALUES = ("rank", "score", "reason", "evidence")
+SUGGESTION_VALUES = ("rank", "score", "reason", "evidence", "school_id")
 
 
 def _store_suggestions(decisions: list[Decision], school_ids: list[int] | None) -> int:

@@ -98,6 +98,17 @@ def test_a_new_engine_run_keeps_an_open_suggestion_and_its_id_so_an_open_queue_s
     assert response.status_code == 200 and "照片已关联到 张龙" in response.content.decode()
 
 
+def test_a_kept_suggestion_follows_its_photo_to_another_school(personas, suggestion):
+    from gradphoto.photos.models import Photo
+
+    Photo.objects.filter(pk=suggestion.photo_id).update(school=personas.other_school)
+    run()
+    kept = LinkSuggestion.objects.get(photo=suggestion.photo, record=suggestion.record)
+    assert kept.pk == suggestion.pk and kept.school_id == personas.other_school.pk
+    page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
+    assert f'data-suggestion="{suggestion.pk}"' not in page  # the old school no longer sees it
+
+
 def test_a_suggestion_the_run_no_longer_makes_is_removed_and_a_decided_one_is_kept(personas, suggestion):
     LinkSuggestion.objects.create(
         photo=suggestion.photo,
