@@ -92,14 +92,23 @@ def get_job(request: HttpRequest, job_id: int) -> JobOut:
     return job_out(job)
 
 
-@router.get("/{job_id}/report.xlsx", response={404: ErrorOut})
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPORT_DOC = {
+    "responses": {
+        "200": {
+            "description": "The job's report: summary, row errors and lists, one sheet each",
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+@router.get("/{job_id}/report.xlsx", response={404: ErrorOut}, openapi_extra=REPORT_DOC)
 def get_report(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_job_for_user(user_of(request), job_id)
     if job is None:
         raise NotFound(_("No such import."))
-    response = HttpResponse(
-        report_xlsx(job), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(report_xlsx(job), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.xlsx"'
     return response
 

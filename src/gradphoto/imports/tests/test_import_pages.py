@@ -122,6 +122,8 @@ def test_the_api_takes_admission_photos_beside_the_records_file(client, personas
     schema = client.get("/api/v1/openapi.json").json()
     body = schema["paths"]["/api/v1/imports/records"]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert "admission_photos" in json.dumps(body)
+    report = schema["paths"]["/api/v1/imports/{job_id}/report.xlsx"]["get"]["responses"]
+    assert "spreadsheetml" in json.dumps(report["200"])  # the 200 is documented with its content type
 
 
 def test_an_upload_over_its_kinds_limit_is_refused_before_it_is_read(client, personas, monkeypatch):
