@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from gradphoto.common.tabular import FileRejected
 
+from .archive_names import MANIFESTS, Reading, lookup, member_key, wrapping_folder
 from .zipdir import central_directory, count_entries
 
 _UTF8_FLAG = 0x800
@@ -32,7 +33,6 @@ _RATIO_EXEMPT = 64 * 1024
 _NESTED = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz")
 _JUNK_DIRS = frozenset({"__macosx"})
 _JUNK_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
-_MANIFESTS = ("manifest.csv", "manifest.xlsx")
 _LOCAL_SIZE = 30  # a local file header without its name and extra field
 _CHUNK = 64 * 1024
 # What zipfile raises on a damaged archive or member (a name flagged UTF-8 that is not: UnicodeDecodeError).
@@ -162,7 +162,7 @@ class BatchArchive:
         members = _index(kept)
         if not self._manifest_required:
             return Reading(members, "", "")
-        root = _wrapping_folder(kept)
+        root = wrapping_folder(kept)
         manifest = _find_manifest([(n[len(root) :], i) for n, i in kept if n.startswith(root)])
         return Reading(members, root, root + manifest)
 
@@ -171,7 +171,7 @@ class BatchArchive:
         manifest's file names exist (ZIP-08: 3 % of short GBK names are also valid UTF-8); UTF-8 on a tie."""
 
         def found(reading: Reading) -> int:
-            return sum(_lookup(reading.members, reading.root, name) is not None for name in listed)
+            return sum(lookup(reading.members, reading.root, name) is not None for name in listed)
 
         self._take(max(self._readings, key=found))
 
@@ -182,11 +182,11 @@ class BatchArchive:
     def member_key(self, name: str) -> str | None:
         """The member ``name`` refers to (as ``read`` finds it), as one key per member; None if absent:
         two names with the same key are the same file ("./a.jpg" and "a.jpg", or with the folder)."""
-        return _lookup(self._members, self._root, name)
+        return lookup(self._members, self._root, name)
 
     def unlisted(self, listed: list[str]) -> list[str]:
         """Photo names that no name in ``listed`` refers to, sorted."""
-        keys = {_lookup(self._members, self._root, name) for name in listed}
+        keys = {lookup(self._members, self._root, name) for name in listed}
         return sorted(name for key, name in self._photo_keys() if key not in keys)
 
     def manifest_bytes(self) -> bytes:
@@ -197,7 +197,7 @@ class BatchArchive:
         return [name for _key, name in self._photo_keys()]
 
     def _photo_keys(self) -> list[tuple[str, str]]:
-        manifest = _key(self.manifest_name)
+        manifest = member_key(self.manifest_name)
         return [(key, name) for key, (name, _info) in self._members.items() if key != manifest]
 
     def read(self, name: str, *, max_bytes: int | None = None) -> bytes:
@@ -207,7 +207,7 @@ class BatchArchive:
         """
         if self._zip.fp is None:
             raise ValueError("BatchArchive is closed")
-        key = _lookup(self._members, self._root, name)
+        key = lookup(self._members, self._root, name)
         if key is None:
             raise KeyError(name)
         shown, info = self._members[key]
@@ -332,54 +332,18 @@ def _check_sizes(kept: list[tuple[str, zipfile.ZipInfo]], limits: ArchiveLimits)
         raise _reject("too_large_uncompressed", limit=limits.max_total_bytes)
 
 
-def _key(name: str) -> str:
-    """Lookup and duplicate key: posix parts without "" and ".", NFC, case-folded."""
-    joined = "/".join(part for part in name.split("/") if part not in ("", "."))
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", joined).casefold())
-
-
 def _index(kept: list[tuple[str, zipfile.ZipInfo]]) -> dict[str, tuple[str, zipfile.ZipInfo]]:
     members: dict[str, tuple[str, zipfile.ZipInfo]] = {}
     for name, info in kept:
-        key = _key(name)
+        key = member_key(name)
         if key in members:
             raise _reject("duplicate_name", name=members[key][0], other=name)
         members[key] = (name, info)
     return members
 
 
-@dataclass(frozen=True)
-class Reading:
-    """The members under one decoding of the names; ``root`` is "" or the one folder holding everything
-    (a batch zipped from its folder), ``manifest`` the manifest's name in the archive."""
-
-    members: dict[str, tuple[str, zipfile.ZipInfo]]
-    root: str
-    manifest: str
-
-
-def _wrapping_folder(kept: list[tuple[str, zipfile.ZipInfo]]) -> str:
-    """ "folder/" when there is no manifest at the root and every member lies in that one folder, which
-    holds one at its top (Windows' "Send to > Compressed folder" zips the folder itself); else ""."""
-    if not kept or any(name.casefold() in _MANIFESTS for name, _info in kept):
-        return ""
-    tops = {name.split("/", 1)[0] + "/" for name, _info in kept}
-    top = tops.pop()
-    if tops or not all(name.startswith(top) for name, _info in kept):
-        return ""
-    return top if any(name[len(top) :].casefold() in _MANIFESTS for name, _info in kept) else ""
-
-
-def _lookup(members: dict[str, tuple[str, zipfile.ZipInfo]], root: str, name: str) -> str | None:
-    """The member key ``name`` refers to: as given, or under the wrapping folder; None if neither."""
-    for key in (_key(name), _key(root + name) if root else None):
-        if key is not None and key in members:
-            return key
-    return None
-
-
 def _find_manifest(kept: list[tuple[str, zipfile.ZipInfo]]) -> str:
-    found = [name.casefold() for name, _info in kept if name.casefold() in _MANIFESTS]
+    found = [name.casefold() for name, _info in kept if name.casefold() in MANIFESTS]
     if not found:
         raise _reject("no_manifest")
     if len(found) > 1:
