@@ -89,11 +89,13 @@ def run_splink(
     con = duckdb.connect()
     _load(con, records, photos)
     api = DuckDBAPI(connection=con)
-    linker = Linker(
-        [api.register("records", table_name="r"), api.register("photos", table_name="p")],
-        _settings(),
-        log_level=40,
-    )
+    if hasattr(api, "register"):  # Splink 5
+        tables = [api.register("records", table_name="r"), api.register("photos", table_name="p")]
+        linker = Linker(tables, _settings(), log_level=40)
+    else:  # Splink 4 (LINKAGE.md's measurements): tables by name, aliases as source_dataset
+        linker = Linker(
+            ["records", "photos"], _settings(), api, set_up_basic_logging=False, input_table_aliases=["r", "p"]
+        )
     trained = time.perf_counter()
     # The anchor rule: the ID number, or the student number where no row has one (FEBRL4's mapping).
     anchor = block_on("idno") if any(r["idno"] for r in records) else block_on("school", "stuno")

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from gradphoto.common.export import excel_safe
-from gradphoto.common.tabular import Table, read_table
+from gradphoto.common.tabular import RowError, Table, read_table
 from gradphoto.photos.manifest import MANIFEST_COLUMNS, validate_manifest_rows
 from gradphoto.records.rows import RECORD_COLUMNS, RecordRow, validate_record_rows
 
@@ -30,10 +30,11 @@ FATAL_FIELDS = {"CJH", "YXDM", "XM"}
 
 @dataclass
 class Register:
-    """The usable record rows and how many were left out."""
+    """The usable record rows, how many were left out, and why (each problem of those rows)."""
 
     records: list[RecordRow]
     rejected: int
+    errors: list[RowError] = field(default_factory=list)
 
 
 def read_register(data: bytes, filename: str, today: dt.date) -> Register:
@@ -42,14 +43,15 @@ def read_register(data: bytes, filename: str, today: dt.date) -> Register:
     by_school: dict[str, list] = defaultdict(list)
     for number, cells in table.rows:
         by_school[cells["YXDM"].text].append((number, cells))
-    records: list[RecordRow] = []
-    rejected = 0
+    register = Register([], 0)
     for code, rows in by_school.items():
         part = Table(rows=rows, unknown_columns=table.unknown_columns, encoding=table.encoding)
         valid, errors = validate_record_rows(part, school_code=code, today=today)
-        records.extend(valid)
-        rejected += len({e.row for e in errors})
-    return Register(records, rejected)
+        register.records.extend(valid)
+        register.rejected += len({e.row for e in errors})
+        register.errors.extend(errors)
+    register.errors.sort(key=lambda e: e.row)
+    return register
 
 
 def record_identity(pk: int, row: RecordRow) -> Identity:

@@ -139,3 +139,31 @@ def test_typed_cells_never_reach_excel_as_formulas(tmp_path):
     rows = match(tmp_path, "r.csv", "m.csv")
     assert rows[0]["CJH"] == '\'=HYPERLINK("http://x.cn","点我")'
     assert (rows[0]["decision"], rows[0]["XH"]) == ("linked", "'=1+2")
+
+
+def test_left_out_record_rows_are_listed_with_their_codes(files):
+    err = io.StringIO()
+    call_command(
+        "match",
+        records=str(files / "records.csv"),
+        collections=str(files / "manifest.csv"),
+        out=str(files / "out.csv"),
+        stdout=io.StringIO(),
+        stderr=err,
+    )
+    lines = err.getvalue().splitlines()
+    # row 5 (S4): a date of four digits and no ID number; every line names the row, field and code
+    assert lines and all(line.startswith("学籍文件第 5 行") for line in lines)
+    assert any("身份证号 (SFZH)" in line and line.endswith("[required]") for line in lines)
+
+
+def test_a_register_without_one_usable_row_exits_2_saying_why(files):
+    (files / "bad.csv").write_text(
+        "\n".join([RECORD_HEADER, "10001,S4,坏行,男,2003,,法学,本科,普通全日制,4,20220901"]), encoding="utf-8"
+    )
+    with pytest.raises(CommandError) as raised:
+        match(files, records="bad.csv")
+    message = str(raised.value)
+    assert raised.value.returncode == 2 and "\n" not in message
+    assert "1 行有错误" in message and "第 2 行" in message and "[" in message
+    assert not (files / "out.csv").exists()

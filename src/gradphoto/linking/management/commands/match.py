@@ -9,9 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gradphoto.common import clock
 from gradphoto.common.errors import DomainError
+from gradphoto.common.tabular import RowError
+from gradphoto.imports.explain import field_label
 from gradphoto.linking.engine.files import match_files, read_manifest, read_register
 
 EXIT_UNUSABLE = 2
+ERRORS_SHOWN = 20  # left-out record rows listed on stderr; the rest are counted
 
 
 class Command(BaseCommand):
@@ -35,7 +38,11 @@ class Command(BaseCommand):
                 f"文件无法使用：{error.message} ({error.code})", returncode=EXIT_UNUSABLE
             ) from error
         if not register.records:
-            raise CommandError("学籍文件中没有可用的记录行", returncode=EXIT_UNUSABLE)
+            first = f"，例如{_line(register.errors[0])}" if register.errors else ""
+            raise CommandError(
+                f"学籍文件中没有可用的记录行（{register.rejected} 行有错误{first}）", returncode=EXIT_UNUSABLE
+            )
+        self._report_left_out(register.errors)
         text, counts = match_files(register, manifest)
         try:
             Path(options["out"]).write_text(text, encoding="utf-8")
@@ -43,6 +50,19 @@ class Command(BaseCommand):
             raise CommandError(f"无法写入结果文件：{error}", returncode=EXIT_UNUSABLE) from error
         summary = ", ".join(f"{k}: {counts.get(k, 0)}" for k in ("linked", "suggested", "none"))
         self.stdout.write(f"records: {len(register.records)} (left out: {register.rejected}); {summary}")
+
+    def _report_left_out(self, errors: list[RowError]) -> None:
+        """Each problem of the record rows left out, one line each on stderr (row, field, code, message)."""
+        for error in errors[:ERRORS_SHOWN]:
+            self.stderr.write(f"学籍文件{_line(error)}")
+        if len(errors) > ERRORS_SHOWN:
+            self.stderr.write(f"……另有 {len(errors) - ERRORS_SHOWN} 个错误未列出")
+
+
+def _line(error: RowError) -> str:
+    """第 N 行 身份证号 (SFZH)：message [code]"""
+    field = f" {field_label(error.field)}" if error.field else ""
+    return f"第 {error.row} 行{field}：{error.message} [{error.code}]"
 
 
 def _read(path: str, what: str) -> tuple[bytes, str]:
