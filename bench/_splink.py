@@ -94,7 +94,11 @@ def run_splink(
         linker = Linker(tables, _settings(), log_level=40)
     else:  # Splink 4 (LINKAGE.md's measurements): tables by name, aliases as source_dataset
         linker = Linker(
-            ["records", "photos"], _settings(), api, set_up_basic_logging=False, input_table_aliases=["r", "p"]
+            ["records", "photos"],
+            _settings(),
+            api,
+            set_up_basic_logging=False,
+            input_table_aliases=["r", "p"],
         )
     trained = time.perf_counter()
     # The anchor rule: the ID number, or the student number where no row has one (FEBRL4's mapping).
