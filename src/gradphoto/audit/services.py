@@ -34,8 +34,11 @@ def audit_record(
     )
 
 
+_JSON_SCALARS = (int, float, bool, type(None))  # a tuple: `int | float | …` would build a union per call
+
+
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v if isinstance(v, int | float | bool | type(None)) else str(v)) for k, v in values.items()}
+    return {k: (v if isinstance(v, _JSON_SCALARS) else str(v)) for k, v in values.items()}
 
 
 _COLUMNS = ("at", "actor_id", "actor_role", "action", "object_type", "object_id", "before", "after")
