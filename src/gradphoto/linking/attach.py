@@ -58,7 +58,8 @@ def photos_attach(
     results: dict[int, str] = {}
     with transaction.atomic():
         record_ids = sorted({record for _, record in pairs})
-        _select_ids("id", StudentRecord, "id", record_ids, [], lock=True)  # in id order: no deadlocks
+        if connection.features.has_select_for_update:  # SQLite: the write transaction locks it all
+            _select_ids("id", StudentRecord, "id", record_ids, [], lock=True)  # in id order: no deadlocks
         unlinked = [("link_state", LinkState.UNLINKED.value)]
         free = _select_ids("id", Photo, "id", sorted(p for p, _ in pairs), unlinked, lock=True)
         linked = [("link_state", LinkState.LINKED.value)]
