@@ -2,8 +2,8 @@
 
 RELIABILITY.md §3.2 (REQ-CSV-01 … 10): the type is decided by content; CSV is decoded as a whole, UTF-8
 (with or without BOM) first, then GB18030, never per cell; XLSX is streamed read-only after a zip-bomb
-check; headers are matched by code or Chinese label; ID-like values are never repaired. `RowCheck` holds
-the per-row checks shared by the importers (`records.rows`, `photos.manifest`).
+check; headers are matched by code or Chinese label; ID-like values are never repaired. The per-row
+checks shared by the importers (`records.rows`, `photos.manifest`) are in `common.rowcheck`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import io
 import math
-import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -28,12 +27,9 @@ RATIO_FLOOR = 8 * 1024 * 1024
 MAX_XLSX_MEMBERS = 10_000
 MAX_COLUMNS = 256  # cells right of this column are never read
 EXCEL_MAX_ROW = 1_048_576
+MAX_RECORD_LINES = 20  # lines one CSV record may span (Alt+Enter breaks inside a cell)
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
-# Excel's 1.10105E+17; 1.1E17 and 2E+17 too. Without a decimal point the exponent's sign is required, so
-# that a student number such as 2019E001 is not mistaken for a number.
-_SCIENTIFIC = re.compile(r"[0-9]+\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-][0-9]+")
-_DATE = re.compile(r"([0-9]{4})(-?)([0-9]{2})\2([0-9]{2})")
 _INVISIBLE = "\ufeff\u200b"
 _SAVE_AS = "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重新上传"
 
@@ -148,8 +144,31 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def _csv_records(text: str) -> Generator[Sequence[Any], None, None]:
-    """Comma-separated records as Excel numbers them: a quoted field may span lines (no sniffing)."""
-    yield from csv.reader(io.StringIO(text, newline=""))
+    """Comma-separated records as Excel numbers them: a quoted field may span lines (no sniffing).
+
+    Strict: a quote left open, or text after a closing quote, rejects the file with the line where that
+    record began, and so does a record over MAX_RECORD_LINES lines (a stray quote closed by another one
+    far below): read leniently, the rows in between would vanish into one cell.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    began = 1
+    try:
+        for values in reader:
+            if reader.line_num - began >= MAX_RECORD_LINES:
+                raise _unpaired_quote(began, reader.line_num - began + 1)
+            began = reader.line_num + 1
+            yield values
+    except csv.Error as exc:
+        raise _unpaired_quote(began, reader.line_num - began + 1) from exc
+
+
+def _unpaired_quote(line: int, lines: int) -> FileRejected:
+    message = (
+        f"CSV 文件格式错误：第 {line} 行起的一条记录跨了 {lines} 行，"
+        '多半是该行有一个没有配对的英文引号（"）；'
+        "请检查该行，或在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新上传"
+    )
+    return FileRejected(message, code="csv_unreadable")
 
 
 def _xlsx_records(data: bytes) -> Generator[Sequence[Any], None, None]:
@@ -306,85 +325,3 @@ class _RowReader:
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-# --- row checks shared by the importers -------------------------------------------------------------
-
-
-def parse_date(text: str) -> dt.date | None:
-    """`YYYYMMDD` or `YYYY-MM-DD` (PRODUCT.md), a real calendar date from 1900 on; else None."""
-    match = _DATE.fullmatch(text)
-    if match is None:
-        return None
-    try:
-        date = dt.date(int(match[1]), int(match[3]), int(match[4]))
-    except ValueError:
-        return None
-    return date if date.year >= 1900 else None
-
-
-def is_scientific(text: str) -> bool:
-    """`1.10105E+17`, `1.1E17`: a number Excel has already rounded (REQ-CSV-05 b)."""
-    return _SCIENTIFIC.fullmatch(unicodedata.normalize("NFKC", text)) is not None
-
-
-class RowCheck:
-    """Collects every error of one data row; a row with any error is rejected whole."""
-
-    def __init__(self, row: int, cells: dict[str, Cell], labels: dict[str, str]) -> None:
-        self.row = row
-        self.cells = cells
-        self.labels = labels
-        self.errors: list[RowError] = []
-
-    def text(self, code: str) -> str:
-        """The stripped text of a column ("" when empty or absent from the file)."""
-        return self.cells.get(code, EMPTY).text
-
-    def fail(self, field: str, code: str, message: str) -> None:
-        """Record one error; the row is then rejected whole."""
-        self.errors.append(RowError(self.row, field, code, message))
-
-    def required(self, code: str) -> str:
-        """The text of a required column; an empty one is a `required` error."""
-        text = self.text(code)
-        if not text:
-            self.fail(code, "required", f"{self.labels[code]}不能为空")
-        return text
-
-    def max_length(self, code: str, text: str, limit: int) -> bool:
-        """`too_long` when the text does not fit the stored column."""
-        if len(text) <= limit:
-            return True
-        self.fail(code, "too_long", f"{self.labels[code]}不能超过 {limit} 个字符（现有 {len(text)} 个）")
-        return False
-
-    def identifier(self, code: str, *, required: bool, limit: int = 20) -> str | None:
-        """ID/学号/考生号 must be text: numeric cell or scientific notation is an error, never repaired."""
-        cell = self.cells.get(code, EMPTY)
-        text = self.required(code) if required else cell.text
-        if not text:
-            return None
-        label = self.labels[code]
-        if cell.numeric:
-            message = (
-                f"{label}在 Excel 中是数字格式，可能已丢失前导零或末尾数字；请把该列设为“文本”格式后重新输入"
-            )
-            self.fail(code, "numeric_cell", message)
-            return None
-        if is_scientific(text):
-            message = f"{label}“{text}”是科学计数法，原号码已丢失；请把该列设为“文本”格式后重新输入"
-            self.fail(code, "id_scientific", message)
-            return None
-        return text if self.max_length(code, text, limit) else None
-
-    def date(self, code: str, *, required: bool) -> dt.date | None:
-        """A `YYYYMMDD` / `YYYY-MM-DD` date; anything else is `bad_date`."""
-        text = self.required(code) if required else self.text(code)
-        if not text:
-            return None
-        date = parse_date(text)
-        if date is None:
-            message = f"{self.labels[code]}“{text}”不是有效日期，应为 YYYYMMDD 或 YYYY-MM-DD，如 20190901"
-            self.fail(code, "bad_date", message)
-        return date

@@ -13,7 +13,7 @@ from gradphoto.accounts.models import Role, User
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock
 from gradphoto.common.errors import DomainError, NotAllowed, NotFound
-from gradphoto.common.tabular import parse_date
+from gradphoto.common.rowcheck import parse_date
 from gradphoto.photos.models import FaceCheck, FaceResult, LinkState, Photo
 from gradphoto.records.models import StudentRecord
 

@@ -54,6 +54,10 @@ CODE_TEXTS: dict[str, Promise] = {
         "Excel turned this number into scientific notation and its digits are lost: "
         "format the column as text and type it again."
     ),
+    "hidden_character": _(
+        "The value holds a line break, a control character or an invisible (zero-width) character: "
+        "delete it and import again."
+    ),
     "bad_date": _(
         "The date is not valid (use YYYYMMDD or YYYY-MM-DD), is in the future, "
         "or does not fit the other dates of the row."

@@ -13,7 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from gradphoto.common import idnumber
-from gradphoto.common.tabular import Column, RowCheck, RowError, Table
+from gradphoto.common.rowcheck import RowCheck
+from gradphoto.common.tabular import EMPTY, Column, RowError, Table
 
 __all__ = ["MANIFEST_COLUMNS", "ManifestRow", "RowError", "validate_manifest_rows"]
 
@@ -68,10 +69,9 @@ def validate_manifest_rows(table: Table, *, today: dt.date) -> tuple[list[Manife
 
 def _manifest_row(check: RowCheck, today: dt.date) -> ManifestRow | None:
     """All field checks of one row; None when any failed."""
-    collection_no = check.required("CJH")
-    check.max_length("CJH", collection_no, 40)
-    collection_code = check.text("CJM")
-    check.max_length("CJM", collection_code, 64)
+    # Codes are text: an XLSX number (2.0261E+17 once Excel shows it) is refused, full width folded.
+    collection_no = check.identifier("CJH", required=True, limit=40) or ""
+    collection_code = check.identifier("CJM", required=False, limit=64) or ""
     school = _school(check)
     student_no = check.identifier("XH", required=False) or ""
     name = check.required("XM")
@@ -147,7 +147,8 @@ def filename_problem(name: str) -> str:
 
 def _duplicates(check: RowCheck, first_no: dict[str, int], first_file: dict[str, int]) -> None:
     """`duplicate_key` (采集号 again) and `duplicate_file` (same file again, NFC + case-folded: ZIP-06)."""
-    collection_no = check.text("CJH")
+    numeric = check.cells.get("CJH", EMPTY).numeric  # already refused: its shown text is not the number
+    collection_no = "" if numeric else unicodedata.normalize("NFKC", check.text("CJH"))  # as identifier()
     if collection_no:
         first = first_no.setdefault(collection_no, check.row)
         if first != check.row:

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from gradphoto.common import idnumber
 from gradphoto.common.idnumber import IdNumberError, ResidentId
-from gradphoto.common.tabular import EMPTY, Column, RowCheck, RowError, Table
+from gradphoto.common.rowcheck import HIDDEN, RowCheck
+from gradphoto.common.tabular import EMPTY, Column, RowError, Table
 from gradphoto.records.models import STATUS_LABELS, RecordStatus
 
 __all__ = ["RECORD_COLUMNS", "RecordRow", "RowError", "validate_record_rows"]
@@ -67,7 +68,9 @@ LENGTHS = frozenset(
 _LENGTH = re.compile(r"([0-9]{1,2}(?:\.[0-9]{1,3})?)年?")
 _SCHOOL_CODE = re.compile(r"[0-9]{5}")
 _NAME_DIGIT_OR_LATIN = re.compile(r"[\dA-Za-zＡ-Ｚａ-ｚ\u00c0-\u024f]")
-_NAME_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+_NAME_SPACE_OR_CONTROL = re.compile(
+    rf"[\s{HIDDEN.pattern[1:-1]}]"
+)  # zero-width ones too (pasted from the web)
 _FIELD_LIMITS = {"MZ": 24, "ZYMC": 50, "XXZXDM": 32}
 
 
@@ -164,7 +167,8 @@ def _record(check: RowCheck, school_code: str, today: dt.date) -> RecordRow | No
     ethnicity = check.text("MZ")
     centre = check.text("XXZXDM")
     for code, text in (("MZ", ethnicity), ("ZYMC", major), ("XXZXDM", centre)):
-        check.max_length(code, text, _FIELD_LIMITS[code])
+        if check.plain(code, text):
+            check.max_length(code, text, _FIELD_LIMITS[code])
     if check.errors or student_no is None or birth is None or length is None or enrolled is None:
         return None
     return RecordRow(

@@ -15,13 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradphoto.common import tabular
+from gradphoto.common.rowcheck import is_scientific, parse_date
 from gradphoto.common.tabular import (
     Cell,
     Column,
     FileRejected,
     excel_number,
-    is_scientific,
-    parse_date,
     read_table,
 )
 

@@ -19,7 +19,15 @@ from gradphoto.imports.tests.test_records_import import run, template_rows
 from gradphoto.photos import archive
 
 SRC = Path(__file__).resolve().parents[2]
-SOURCES = ["records", "photos", "imports", "common/tabular.py", "common/idnumber.py", "common/images.py"]
+SOURCES = [
+    "records",
+    "photos",
+    "imports",
+    "common/tabular.py",
+    "common/rowcheck.py",
+    "common/idnumber.py",
+    "common/images.py",
+]
 _CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 # Calls that take an error code: RowError(row, field, code, message), RowCheck.fail(field, code, message),
 # CheckResult.reject(code, message), DomainError subclasses (code=...), the archive's and the CLI's helpers.

@@ -94,9 +94,20 @@ def test_required(code: str) -> None:
     assert codes(**{code: ""}) == {(code, "required")}
 
 
-@pytest.mark.parametrize("code", ["SFZH", "XH"])
+@pytest.mark.parametrize("code", ["SFZH", "XH", "CJH", "CJM"])
 def test_numeric_cell(code: str) -> None:
     assert codes(**{code: ("110105200305121230", True)}) == {(code, "numeric_cell")}
+
+
+def test_two_numeric_collection_numbers_excel_shows_alike_are_refused_not_called_duplicates() -> None:
+    rows, errors = validate({"CJH": ("2.0261E+17", True)}, {"CJH": ("2.0261E+17", True), "ZPWJ": "b.jpg"})
+    assert not rows and [(e.row, e.code) for e in errors] == [(2, "numeric_cell"), (3, "numeric_cell")]
+
+
+def test_a_full_width_collection_number_is_its_ascii_form_and_a_duplicate_of_it() -> None:
+    rows, errors = validate({"CJH": "ＣＪ００１"}, {"CJH": "CJ001", "ZPWJ": "b.jpg"})
+    assert [r.collection_no for r in rows] == ["CJ001"]
+    assert [(e.row, e.code) for e in errors] == [(3, "duplicate_key")]
 
 
 def test_id_scientific() -> None:

@@ -302,9 +302,17 @@ def test_duplicate_counts_rows_that_have_other_errors() -> None:
     assert {(e.row, e.code) for e in errors} == {(2, "bad_sex"), (3, "duplicate_key")}
 
 
-@pytest.mark.parametrize("name", ["张", "张3", "Zhang San", "张san", "张 三", "张Ａ"])
+@pytest.mark.parametrize(
+    "name", ["张", "张3", "Zhang San", "张san", "张 三", "张Ａ", "张\u200b三丰", "张三\u2060"]
+)
 def test_name_format(name: str) -> None:
-    assert codes(XM=name) == {("XM", "name_format")}
+    assert codes(XM=name) == {("XM", "name_format")}  # a zero-width space pasted from a web page too
+
+
+def test_a_line_break_inside_a_programme_is_refused_and_a_full_width_student_number_folded() -> None:
+    assert codes(ZYMC="计算机科学\n与技术") == {("ZYMC", "hidden_character")}
+    [row], _ = validate({"XH": "Ｒ１０２９５０"})
+    assert row.student_no == "R102950"
 
 
 def test_too_long() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from gradphoto.common.errors import DomainError
-from gradphoto.common.tabular import parse_date
+from gradphoto.common.rowcheck import parse_date
 from gradphoto.graduation.models import Completion, RegistrationBatch, SchoolType
 from gradphoto.graduation.registration import graduates_register, options_for
 from gradphoto.graduation.uploads import records_by_student_no, student_numbers
