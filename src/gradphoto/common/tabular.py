@@ -82,9 +82,10 @@ def read_table(data: bytes, filename: str, columns: list[Column], *, max_rows: i
     """Read CSV or XLSX once into rows keyed by column code (REQ-CSV-01…10); raise FileRejected."""
     if not data.strip():
         raise FileRejected("文件是空的", code="empty")
+    sheets: list[str] = []  # an XLSX's worksheet titles, once it is open
     if _looks_like_xlsx(data, filename):
         _check_zip_sizes(data)
-        records: Generator[Sequence[Any], None, None] = _xlsx_records(data)
+        records: Generator[Sequence[Any], None, None] = _xlsx_records(data, sheets)
         encoding, to_cell, failure = "xlsx", _xlsx_cell, "xlsx_unreadable"
     else:
         text, encoding = decode_text(data)
@@ -92,7 +93,10 @@ def read_table(data: bytes, filename: str, columns: list[Column], *, max_rows: i
     with contextlib.closing(records):
         try:
             return _build_table(records, to_cell, columns, max_rows, encoding)
-        except FileRejected:
+        except FileRejected as exc:
+            if len(sheets) > 1 and exc.code in ("missing_columns", "empty"):  # the data is on another sheet?
+                note = f"（只读取第一个工作表「{sheets[0]}」，数据请放在第一个工作表）"
+                raise FileRejected(exc.message + note, code=exc.code) from exc
             raise
         except Exception as exc:  # openpyxl, zipfile, XML and csv errors surface while streaming
             detail = "Excel 文件已损坏，无法读取" if failure == "xlsx_unreadable" else "CSV 文件格式错误"
@@ -101,15 +105,18 @@ def read_table(data: bytes, filename: str, columns: list[Column], *, max_rows: i
 
 def _looks_like_xlsx(data: bytes, filename: str) -> bool:
     """Content decides (REQ-CSV-01); a .xlsx name only turns a broken workbook into xlsx_unreadable."""
-    if data.startswith(_OLE2_MAGIC):
+    if data.startswith(_OLE2_MAGIC):  # an .xlsx with an opening password is stored in this container too
+        if filename.lower().endswith((".xlsx", ".xlsm")):
+            message = "这个 Excel 文件设了打开密码（已加密），无法读取；请取消密码后另存为 .xlsx 再上传"
+            raise FileRejected(message, code="unsupported_format")
         raise FileRejected("不支持旧版 Excel（.xls）文件，" + _SAVE_AS, code="unsupported_format")
     if data.startswith(b"%PDF"):
         raise FileRejected("文件是 PDF，不是表格；" + _SAVE_AS, code="unsupported_format")
     is_zip = data.startswith(_ZIP_MAGIC) or zipfile.is_zipfile(io.BytesIO(data))
     if not is_zip:
-        if filename.lower().endswith((".xlsx", ".xlsm")):
+        if filename.lower().endswith((".xlsx", ".xlsm")) and b"\x00" in data[:4096]:
             raise FileRejected("Excel 文件已损坏，无法读取", code="xlsx_unreadable")
-        return False
+        return False  # text: a CSV renamed .xlsx is read as the CSV it is
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
@@ -171,8 +178,9 @@ def _unpaired_quote(line: int, lines: int) -> FileRejected:
     return FileRejected(message, code="csv_unreadable")
 
 
-def _xlsx_records(data: bytes) -> Generator[Sequence[Any], None, None]:
-    """Values of the first worksheet, one tuple per Excel row, gaps included (read-only, cached values)."""
+def _xlsx_records(data: bytes, sheets: list[str]) -> Generator[Sequence[Any], None, None]:
+    """Values of the first worksheet, one tuple per Excel row, gaps included (read-only, cached values);
+    the titles of all worksheets go to ``sheets``."""
     import openpyxl  # imported here: only XLSX uploads pay for it
 
     try:
@@ -182,6 +190,7 @@ def _xlsx_records(data: bytes) -> Generator[Sequence[Any], None, None]:
     try:
         if not workbook.worksheets:
             raise FileRejected("Excel 文件中没有工作表", code="xlsx_unreadable")
+        sheets.extend(str(ws.title) for ws in workbook.worksheets)
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # a lying <dimension> must not make us walk a million empty rows
         yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)

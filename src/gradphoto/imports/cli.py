@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from gradphoto.common.errors import DomainError
-from gradphoto.organisations.models import Organisation
+from gradphoto.organisations.models import Organisation, OrgKind
 
 from .models import JobStatus
 from .services import job_create, job_run
@@ -49,13 +49,12 @@ def run_import_command(
         )
     organisation = Organisation.objects.filter(code=org_code, kind=org_kind).first()
     if organisation is None:
-        _unusable(command, as_json, "unknown_organisation", f"找不到代码为 {org_code} 的机构")
-    file = Path(path)
-    if not file.is_file():
-        _unusable(command, as_json, "no_file", f"文件不存在：{path}")
-    if extra and not Path(extra).is_file():
-        _unusable(command, as_json, "no_file", f"录取照片压缩包不存在：{extra}")
-    extra_bytes = Path(extra).read_bytes() if extra else None
+        _unusable(command, as_json, "unknown_organisation", _no_such(org_code, org_kind))
+    for given, what in ((path, "文件"), (extra, "录取照片压缩包")):
+        if given and not Path(given).is_file():
+            state = "路径是一个目录" if Path(given).is_dir() else "不存在"
+            _unusable(command, as_json, "no_file", f"{what}{state}：{given}")
+    file, extra_bytes = Path(path), Path(extra).read_bytes() if extra else None
     try:
         job = job_create(
             kind=kind,
@@ -77,6 +76,15 @@ def run_import_command(
     if job.status == JobStatus.REJECTED:
         command.stderr.write(f"文件无法使用：{job.file_error['message']} ({job.file_error['code']})")
         sys.exit(EXIT_UNUSABLE)
+
+
+def _no_such(code: str, kind: str) -> str:
+    """找不到…, or what the code is instead (`--school xinhua-bj` names an agency)."""
+    wanted = OrgKind(kind).label
+    other = Organisation.objects.filter(code=code).exclude(kind=kind).first()
+    if other is not None:
+        return f"{code}（{other.name}）是{OrgKind(other.kind).label}，不是{wanted}"
+    return f"找不到代码为 {code} 的{wanted}"
 
 
 def _unmigrated() -> bool:

@@ -75,3 +75,23 @@ def test_plain_text_passes_and_a_full_width_space_is_not_hidden():
     assert (
         check.plain("ZY", "计算机科学与技术") and check.plain("ZY", "法学　（双学位）") and not check.errors
     )
+
+
+def test_data_on_a_second_sheet_is_refused_naming_the_sheet_that_was_read():
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "填表说明"
+    first["A1"] = "请在第二个工作表填写"
+    data_sheet = workbook.create_sheet("学籍")
+    data_sheet.append(["XM", "XH"])
+    data_sheet.append(["张三", "S1"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(FileRejected) as raised:
+        read_table(buffer.getvalue(), "records.xlsx", COLUMNS)
+    assert raised.value.code == "missing_columns" and "「填表说明」" in raised.value.message

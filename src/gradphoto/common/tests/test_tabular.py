@@ -272,7 +272,18 @@ def test_xlsx_header_only_is_empty() -> None:
 def test_corrupt_xlsx_is_unreadable() -> None:
     data = xlsx_bytes([["XM", "SFZH"], ["a", "1"]])
     assert rejected(data[: len(data) // 2], "a.xlsx").code == "xlsx_unreadable"
-    assert rejected(b"not really a workbook", "a.xlsx").code == "xlsx_unreadable"
+    assert rejected(b"\x00\x01binary, not a workbook", "a.xlsx").code == "xlsx_unreadable"
+
+
+def test_a_csv_renamed_xlsx_is_read_as_the_csv_it_is() -> None:
+    table = read_table("XM,SFZH\n张三,1\n".encode(), "a.xlsx", COLUMNS)
+    assert table.encoding == "utf-8" and table.rows[0][1]["XM"].text == "张三"
+
+
+def test_an_xlsx_with_an_opening_password_is_named_as_such() -> None:
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100  # the container encrypted workbooks use
+    assert "密码" in rejected(ole2, "a.xlsx").message
+    assert ".xls" in rejected(ole2, "a.xls").message
 
 
 def test_xlsx_with_broken_parts_is_unreadable() -> None:

@@ -130,6 +130,10 @@ def test_a_corrected_name_links_the_waiting_account_and_its_photo(tmp_path, pers
 def test_an_unknown_school_is_exit_2(tmp_path, personas):
     code, summary = run(tmp_path, records_csv(template_rows(personas, 1)), school="99999")
     assert code == 2 and summary["file_error"]["code"] == "unknown_organisation"
+    assert "找不到代码为 99999 的" in summary["file_error"]["message"]
+    code, summary = run(tmp_path, records_csv(template_rows(personas, 1)), school=personas.agency.code)
+    assert code == 2 and summary["file_error"]["code"] == "unknown_organisation"
+    assert f"{personas.agency.code}（{personas.agency.name}）是" in summary["file_error"]["message"]
     rejected_job = run(tmp_path, b"YXDM,XH\n10001,1\n")[1]  # a job whose file is refused (no columns)
     assert set(summary) == set(rejected_job) and summary["status"] == rejected_job["status"] == "rejected"
 
@@ -201,3 +205,14 @@ def test_an_import_into_a_home_without_a_database_says_so_with_exit_2(tmp_path):
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout)["file_error"]["code"] == "no_database"
     assert "gradphoto migrate" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_folder_given_as_the_file_is_named_as_such(tmp_path, personas):
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command(
+            "import_records", str(tmp_path), school="10001", json=True, stdout=out, stderr=io.StringIO()
+        )
+    assert exit_.value.code == 2
+    error = json.loads(out.getvalue())["file_error"]
+    assert error["code"] == "no_file" and "目录" in error["message"]

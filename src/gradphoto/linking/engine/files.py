@@ -35,6 +35,7 @@ class Register:
     records: list[RecordRow]
     rejected: int
     errors: list[RowError] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)  # ignored, and reported
 
 
 def read_register(data: bytes, filename: str, today: dt.date) -> Register:
@@ -43,7 +44,7 @@ def read_register(data: bytes, filename: str, today: dt.date) -> Register:
     by_school: dict[str, list] = defaultdict(list)
     for number, cells in table.rows:
         by_school[cells["YXDM"].text].append((number, cells))
-    register = Register([], 0)
+    register = Register([], 0, unknown_columns=table.unknown_columns)
     for code, rows in by_school.items():
         part = Table(rows=rows, unknown_columns=table.unknown_columns, encoding=table.encoding)
         valid, errors = validate_record_rows(part, school_code=code, today=today)
@@ -79,6 +80,7 @@ class Manifest:
     collection_nos: dict[int, str]
     fatal: dict[int, str]
     warnings: dict[int, str] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)  # ignored, and reported
 
 
 def read_manifest(data: bytes, filename: str, today: dt.date) -> Manifest:
@@ -105,7 +107,8 @@ def read_manifest(data: bytes, filename: str, today: dt.date) -> Manifest:
                 student_no=cells["XH"].text,
             )
         )
-    return Manifest(photos, {number: cells["CJH"].text for number, cells in table.rows}, fatal, warnings)
+    numbers = {number: cells["CJH"].text for number, cells in table.rows}
+    return Manifest(photos, numbers, fatal, warnings, table.unknown_columns)
 
 
 def match_files(register: Register, manifest: Manifest) -> tuple[str, Counter[str]]:

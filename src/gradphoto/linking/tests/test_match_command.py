@@ -167,3 +167,17 @@ def test_a_register_without_one_usable_row_exits_2_saying_why(files):
     assert raised.value.returncode == 2 and "\n" not in message
     assert "1 行有错误" in message and "第 2 行" in message and "[" in message
     assert not (files / "out.csv").exists()
+
+
+def test_unknown_columns_are_ignored_and_reported(files):
+    for name in ("records.csv", "manifest.csv"):
+        path = files / name
+        encoding = "gb18030" if name == "manifest.csv" else "utf-8"
+        lines = path.read_text(encoding=encoding).splitlines()
+        path.write_text("\n".join(f"{line},备注" for line in lines), encoding=encoding)
+    err, out = io.StringIO(), io.StringIO()
+    paths = {"records": str(files / "records.csv"), "collections": str(files / "manifest.csv")}
+    call_command("match", **paths, out=str(files / "out.csv"), stdout=out, stderr=err)
+    assert "学籍文件中未识别的列（已忽略）：备注" in err.getvalue()
+    assert "采集文件中未识别的列（已忽略）：备注" in err.getvalue()
+    assert "学籍记录 4 条（有错误未用 1 条）" in out.getvalue()

@@ -43,13 +43,17 @@ class Command(BaseCommand):
                 f"学籍文件中没有可用的记录行（{register.rejected} 行有错误{first}）", returncode=EXIT_UNUSABLE
             )
         self._report_left_out(register.errors)
+        for what, columns in (("学籍文件", register.unknown_columns), ("采集文件", manifest.unknown_columns)):
+            if columns:
+                self.stderr.write(f"{what}中未识别的列（已忽略）：{'、'.join(columns)}")
         text, counts = match_files(register, manifest)
         try:
             Path(options["out"]).write_text(text, encoding="utf-8")
         except OSError as error:
             raise CommandError(f"无法写入结果文件：{error}", returncode=EXIT_UNUSABLE) from error
-        summary = ", ".join(f"{k}: {counts.get(k, 0)}" for k in ("linked", "suggested", "none"))
-        self.stdout.write(f"records: {len(register.records)} (left out: {register.rejected}); {summary}")
+        summary = "，".join(f"{k} {counts.get(k, 0)}" for k in ("linked", "suggested", "none"))
+        used, left_out = len(register.records), register.rejected
+        self.stdout.write(f"学籍记录 {used} 条（有错误未用 {left_out} 条）；采集行结果：{summary}")
 
     def _report_left_out(self, errors: list[RowError]) -> None:
         """Each problem of the record rows left out, one line each on stderr (row, field, code, message)."""
