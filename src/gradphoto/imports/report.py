@@ -29,6 +29,7 @@ LABELS = {
     "unlinked": "未关联",
     "unknown_columns": "已忽略的列",
     "unlisted_files": "清单未列出的文件",
+    "identical_photos": "完全相同的照片（采集号）",
     "accounts_relinked": "重新关联的账户",
     "photos_linked": "关联的照片",
     "admission_photos": "录取照片",
@@ -37,6 +38,7 @@ LABELS = {
 _PROBLEM_KEYS = ("file", "code", "message")
 LISTS = {  # list-valued summary keys written on a sheet of their own: sheet name, columns
     "unlisted_files": ("unlisted files", ("文件 file",)),
+    "identical_photos": ("identical photos", ("采集号 CJH（同一照片文件）",)),
     "admission_problems": ("admission photos", ("文件 file", "代码 code", "说明 message")),
 }
 

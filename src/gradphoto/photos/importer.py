@@ -147,6 +147,7 @@ def import_photos(*, job: ImportJob, progress: Callable[[int, int], None]) -> di
     staging.publish(job, counts, links, errors)
     counts["rejected"] = len({e.row for e in errors})
     extra = {**links, "unlisted_files": archive.unlisted(listed), "unknown_columns": table.unknown_columns}
+    extra["identical_photos"] = identical_photos(job)
     _compare_faces_after_commit(job)
     return {
         "counts": counts,
@@ -271,3 +272,15 @@ def _compare_faces_after_commit(job: ImportJob) -> None:
     )
     if record_ids:
         transaction.on_commit(lambda: compare_faces.enqueue(record_ids))
+
+
+def identical_photos(job: ImportJob) -> list[str]:
+    """Collection numbers of this agency whose photo files are byte for byte one of this batch's, a group
+    per file ("A、B"): one photo used for two collections is an agency's copy mistake, so the report shows
+    it (PRODUCT.md has no rule refusing it; a student of either collection can still say 照片错误)."""
+    mine = Photo.objects.filter(batch=job).values("sha256")
+    same = Photo.objects.filter(agency=job.organisation, sha256__in=mine).order_by("sha256", "collection_no")
+    groups: dict[str, list[str]] = {}
+    for digest, number in same.values_list("sha256", "collection_no"):
+        groups.setdefault(digest, []).append(number)
+    return sorted("、".join(numbers) for numbers in groups.values() if len(numbers) > 1)

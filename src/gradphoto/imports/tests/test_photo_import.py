@@ -204,3 +204,21 @@ def test_an_agency_imports_only_as_itself(personas, batch):
             data=batch["zip"],
         )
     assert not ImportJob.objects.exists()
+
+
+def test_one_photo_file_used_for_two_students_is_shown_on_the_report(client, tmp_path, personas, faces):
+    first, second, third = (make_record(personas.school) for _ in range(3))
+    rows = [photo_row(first, 1), photo_row(second, 2), photo_row(third, 3)]
+    files = {rows[0]["ZPWJ"]: faces[0], rows[1]["ZPWJ"]: faces[0], rows[2]["ZPWJ"]: faces[1]}
+    _, summary = run(tmp_path, batch_zip(rows, files))
+    assert summary["created"] == 3  # PRODUCT.md refuses neither: each is a valid photo of the standard
+    assert summary["identical_photos"] == [f"{rows[0]['CJH']}、{rows[1]['CJH']}"]
+    # a later batch reusing that file for another collection is shown too, with the earlier number
+    fourth = make_record(personas.school)
+    later = [photo_row(fourth, 4)]
+    _, summary = run(tmp_path, batch_zip(later, {later[0]["ZPWJ"]: faces[0]}))
+    assert summary["identical_photos"] == ["、".join(sorted(r["CJH"] for r in [*rows[:2], *later]))]
+    client.force_login(personas.erin)
+    job = ImportJob.objects.latest("pk")
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert 'id="identical"' in page and later[0]["CJH"] in page
