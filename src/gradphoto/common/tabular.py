@@ -170,11 +170,11 @@ def _csv_records(text: str) -> Generator[Sequence[Any], None, None]:
 
 
 def _unpaired_quote(line: int, lines: int) -> FileRejected:
-    message = (
-        f"CSV 文件格式错误：第 {line} 行起的一条记录跨了 {lines} 行，"
-        '多半是该行有一个没有配对的英文引号（"）；'
-        "请检查该行，或在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新上传"
-    )
+    if lines > 1:
+        problem = f'第 {line} 行起的一条记录跨了 {lines} 行，多半是该行有一个没有配对的英文引号（"）'
+    else:
+        problem = f'第 {line} 行的英文引号（"）没有配对，或引号后面紧跟着文字'
+    message = f"CSV 文件格式错误：{problem}；请检查该行，或在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新上传"
     return FileRejected(message, code="csv_unreadable")
 
 
