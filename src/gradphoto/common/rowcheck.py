@@ -71,14 +71,16 @@ class RowCheck:
         self.fail(code, "too_long", f"{self.labels[code]}不能超过 {limit} 个字符（现有 {len(text)} 个）")
         return False
 
-    def identifier(self, code: str, *, required: bool, limit: int = 20) -> str | None:
+    def identifier(
+        self, code: str, *, required: bool, limit: int = 20, whole_numbers: bool = False
+    ) -> str | None:
         """ID/学号/考生号 must be text: numeric cell or scientific notation is an error, never repaired."""
         cell = self.cells.get(code, EMPTY)
         text = self.required(code) if required else cell.text
         if not text:
             return None
         label = self.labels[code]
-        if cell.numeric:
+        if cell.numeric and not (whole_numbers and text.isdigit()):  # whole_numbers: Excel shows them whole
             message = (
                 f"{label}在 Excel 中是数字格式，可能已丢失前导零或末尾数字；请把该列设为“文本”格式后重新输入"
             )

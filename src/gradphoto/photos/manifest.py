@@ -69,9 +69,10 @@ def validate_manifest_rows(table: Table, *, today: dt.date) -> tuple[list[Manife
 
 def _manifest_row(check: RowCheck, today: dt.date) -> ManifestRow | None:
     """All field checks of one row; None when any failed."""
-    # Codes are text: an XLSX number (2.0261E+17 once Excel shows it) is refused, full width folded.
-    collection_no = check.identifier("CJH", required=True, limit=40) or ""
-    collection_code = check.identifier("CJM", required=False, limit=64) or ""
+    # Codes are text, full width folded; a whole number under 10^15 is shown whole by Excel and kept, a
+    # larger one (2.0261E+17 once Excel shows it) has lost its digits and is refused.
+    collection_no = check.identifier("CJH", required=True, limit=40, whole_numbers=True) or ""
+    collection_code = check.identifier("CJM", required=False, limit=64, whole_numbers=True) or ""
     school = _school(check)
     student_no = check.identifier("XH", required=False) or ""
     name = check.required("XM")
@@ -147,8 +148,9 @@ def filename_problem(name: str) -> str:
 
 def _duplicates(check: RowCheck, first_no: dict[str, int], first_file: dict[str, int]) -> None:
     """`duplicate_key` (采集号 again) and `duplicate_file` (same file again, NFC + case-folded: ZIP-06)."""
-    numeric = check.cells.get("CJH", EMPTY).numeric  # already refused: its shown text is not the number
-    collection_no = "" if numeric else unicodedata.normalize("NFKC", check.text("CJH"))  # as identifier()
+    cell = check.cells.get("CJH", EMPTY)
+    damaged = cell.numeric and not cell.text.isdigit()  # refused already: its text is not the number
+    collection_no = "" if damaged else unicodedata.normalize("NFKC", cell.text)  # as identifier() reads it
     if collection_no:
         first = first_no.setdefault(collection_no, check.row)
         if first != check.row:

@@ -94,9 +94,17 @@ def test_required(code: str) -> None:
     assert codes(**{code: ""}) == {(code, "required")}
 
 
-@pytest.mark.parametrize("code", ["SFZH", "XH", "CJH", "CJM"])
+@pytest.mark.parametrize("code", ["SFZH", "XH"])
 def test_numeric_cell(code: str) -> None:
     assert codes(**{code: ("110105200305121230", True)}) == {(code, "numeric_cell")}
+
+
+@pytest.mark.parametrize("code", ["CJH", "CJM"])
+def test_a_collection_number_excel_shows_whole_is_kept_and_a_rounded_one_refused(code: str) -> None:
+    [row], _ = validate({code: ("20261020001", True)})
+    assert (row.collection_no if code == "CJH" else row.collection_code) == "20261020001"
+    assert codes(**{code: ("2.0261E+17", True)}) == {(code, "numeric_cell")}
+    assert codes(**{code: ("1.5", True)}) == {(code, "numeric_cell")}
 
 
 def test_two_numeric_collection_numbers_excel_shows_alike_are_refused_not_called_duplicates() -> None:
