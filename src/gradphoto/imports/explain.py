@@ -89,6 +89,10 @@ CODE_TEXTS: dict[str, Promise] = {
     "graduated_locked": _(
         "The student has graduated: the record changes only through a correction application, not an import."
     ),
+    "graduation_by_import": _(
+        "A registered student becomes graduated only when the diploma is registered with the verified "
+        "photo (graduation registration), not by an import."
+    ),
     # Admission photos beside a 学籍 file (records/admission.py, common/images.py)
     "no_record": _("No student record has this file name as its student number or examinee number."),
     "image_rejected": _("The image cannot be used."),

@@ -14,7 +14,7 @@ from gradphoto.accounts.models import AccountState, Role, User
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock
 from gradphoto.photos.models import LinkMethod, LinkState, Photo
-from gradphoto.records.models import StudentRecord
+from gradphoto.records.models import RecordStatus, StudentRecord
 
 
 @transaction.atomic
@@ -87,17 +87,25 @@ def records_link_accounts(*, records: Iterable[StudentRecord], actor: Any = None
 
 def find_record_for_photo(photo: Photo) -> StudentRecord | None:
     """The one record a photo belongs to by the exact rules, or None (DOMAIN BR-D8)."""
-    if photo.collection_code:
-        by_code = StudentRecord.objects.filter(collection_uid=photo.collection_code).first()
+    if photo.collection_code:  # the student's own code, of the school the photo was collected for
+        by_code = StudentRecord.objects.filter(
+            collection_uid=photo.collection_code, school_id=photo.school_id
+        ).first()
         if by_code is not None:
             return by_code
-    candidates = list(
-        StudentRecord.objects.filter(
-            school_id=photo.school_id, name=photo.name_collected, id_number=photo.id_number_collected
-        )[:2]
+    candidates = StudentRecord.objects.filter(
+        school_id=photo.school_id, name=photo.name_collected, id_number=photo.id_number_collected
     )
-    # Two records with one identity in one school (专科 then 专升本) cannot be told apart exactly.
-    return candidates[0] if len(candidates) == 1 else None
+    return one_candidate(list(candidates.only("pk", "status")[:3]))
+
+
+def one_candidate(records: list[StudentRecord]) -> StudentRecord | None:
+    """The record of an exact identity, when it is one. Two records with one identity in one school (专科
+    then 专升本): a graduated one takes no new photo (DOMAIN BR-D4, BR-F4), so the other is the one;
+    two that could both take it cannot be told apart exactly."""
+    if len(records) > 1:
+        records = [r for r in records if r.status != RecordStatus.GRADUATED]
+    return records[0] if len(records) == 1 else None
 
 
 @transaction.atomic
@@ -133,9 +141,11 @@ def photo_link(*, photo: Photo, actor: Any = None) -> str:
 
 def _records_by_rule(photos: list[Photo]) -> list[StudentRecord | None]:
     """find_record_for_photo for many photos in two queries (exact equality, as in the database)."""
-    records = StudentRecord.objects.only("school_id", "name", "id_number", "collection_uid").order_by()
+    records = StudentRecord.objects.only(
+        "school_id", "name", "id_number", "collection_uid", "status"
+    ).order_by()
     codes = {p.collection_code for p in photos if p.collection_code}
-    by_code = {r.collection_uid: r for r in records.filter(collection_uid__in=codes)}
+    by_code = {(r.collection_uid, r.school_id): r for r in records.filter(collection_uid__in=codes)}
     identities: dict[tuple[int, str, str], list[StudentRecord]] = defaultdict(list)
     candidates = records.filter(
         school_id__in={p.school_id for p in photos},
@@ -146,7 +156,7 @@ def _records_by_rule(photos: list[Photo]) -> list[StudentRecord | None]:
     found: list[StudentRecord | None] = []
     for photo in photos:
         same = identities.get((photo.school_id, photo.name_collected, photo.id_number_collected), [])
-        found.append(by_code.get(photo.collection_code) or (same[0] if len(same) == 1 else None))
+        found.append(by_code.get((photo.collection_code, photo.school_id)) or one_candidate(same))
     return found
 
 

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 
 from gradphoto.accounts.models import AccountState, Role, User
 from gradphoto.audit.models import AuditEvent
@@ -144,18 +145,15 @@ def _upsert(
                     )
                 )
                 continue
-            diff = {k: (getattr(record, k), v) for k, v in values.items() if getattr(record, k) != v}
+            diff = _diff(record, values)
             if not diff:
                 counts["unchanged"] += 1
             elif record.status == RecordStatus.GRADUATED:
-                errors.append(
-                    RowError(
-                        row.row,
-                        "XH",
-                        "graduated_locked",
-                        "该学生已毕业，学籍信息不能通过导入修改，请走勘误流程",
-                    )
-                )
+                differs = _named(diff)
+                message = f"该学生已毕业，学籍信息不能通过导入修改（与系统不同：{differs}），请走勘误流程"
+                errors.append(RowError(row.row, "XH", "graduated_locked", message))
+            elif values["status"] == RecordStatus.GRADUATED:  # DOMAIN §6.1: only a registered diploma
+                errors.append(RowError(row.row, "XJZT", "graduation_by_import", GRADUATION_BY_IMPORT))
             else:
                 # key_version 0: the linkage keys are derived again from the new values on the next run.
                 StudentRecord.objects.filter(pk=record.pk).update(updated_at=now, key_version=0, **values)
@@ -181,6 +179,27 @@ def _upsert(
         done += len(chunk)
         progress(done, total)
     return changed
+
+
+GRADUATION_BY_IMPORT = (
+    "在籍学生不能通过学籍导入改为“毕业”：毕业状态由毕业证书电子注册产生（照片已校对），请通过毕业注册办理"
+)
+
+
+def _diff(record: StudentRecord, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Fields the row changes. A status label that means the state already stored (在籍 for 注册学籍,
+    毕业 for 已毕业: PRODUCT.md decision 5) is no change: a routine full re-export stays unchanged."""
+    diff = {k: (getattr(record, k), v) for k, v in values.items() if getattr(record, k) != v}
+    if "status_label" in diff and "status" not in diff:
+        del diff["status_label"]
+    return diff
+
+
+def _named(diff: dict[str, tuple[Any, Any]]) -> str:
+    """The changed fields by their Chinese names: 姓名、专业."""
+    with translation.override("zh-hans"):
+        fields = (StudentRecord._meta.get_field(k.removesuffix("_id")) for k in diff if k != "status_label")
+        return "、".join(str(getattr(field, "verbose_name", field.name)) for field in fields)
 
 
 def _audit(

@@ -99,6 +99,27 @@ def test_a_graduated_record_is_never_changed_by_an_import(tmp_path, personas):
     _, summary = run(tmp_path, records_csv([record_row(record, ZYMC="经济学")]))
     record.refresh_from_db()
     assert record.major == "法学" and summary["errors"][0]["code"] == "graduated_locked"
+    assert "专业" in summary["errors"][0]["message"]  # names what differs
+
+
+def test_an_import_never_graduates_a_registered_student(tmp_path, personas):
+    record = make_record(personas.school)
+    audits = AuditEvent.objects.count()
+    _, summary = run(tmp_path, records_csv([record_row(record, XJZT="毕业")]))
+    record.refresh_from_db()
+    assert record.status == RecordStatus.REGISTERED and summary["updated"] == 0
+    assert [(e["field"], e["code"]) for e in summary["errors"]] == [("XJZT", "graduation_by_import")]
+    assert AuditEvent.objects.count() == audits + 2  # the job's own two rows, none for the record
+
+
+def test_a_status_label_meaning_the_stored_state_is_no_change(tmp_path, personas):
+    registered = make_record(personas.school)
+    graduated = make_record(personas.school, status=RecordStatus.GRADUATED)
+    graduated.status_label = "已毕业"
+    graduated.save()
+    rows = [record_row(registered, XJZT="在籍"), record_row(graduated, XJZT="毕业")]
+    _, summary = run(tmp_path, records_csv(rows))
+    assert (summary["unchanged"], summary["updated"], summary["errors"]) == (2, 0, [])
 
 
 def test_a_missing_required_column_rejects_the_whole_file_with_exit_2(tmp_path, personas):

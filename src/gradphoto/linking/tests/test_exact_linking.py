@@ -9,6 +9,7 @@ from gradphoto.audit.models import AuditEvent
 from gradphoto.common.testing import make_photo, make_record, make_student
 from gradphoto.linking.services import account_link_records, photos_link_pending, records_link_accounts
 from gradphoto.photos.models import LinkState
+from gradphoto.records.models import RecordStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,13 @@ def test_a_collection_code_links_even_with_a_mistyped_identity(personas):
     assert (photo.record, photo.link_method) == (record, "collection_code")
 
 
+def test_a_collection_code_links_only_within_the_school_the_photo_was_collected_for(personas):
+    record = make_record(personas.other_school, collection_uid="e5f6a7b8")
+    stranger = make_record(personas.school)  # the row's identity is another student's, at another school
+    photo = make_photo(stranger, personas.agency, name="王芳", collection_code="e5f6a7b8")
+    assert photo.record != record and not record.photos.exists()
+
+
 def test_a_second_collection_is_kept_as_a_duplicate_and_never_replaces_the_photo(personas):
     record = make_record(personas.school)
     first = make_photo(record, personas.agency)
@@ -52,6 +60,13 @@ def test_two_records_with_one_identity_in_one_school_link_nothing(personas):
     record = make_record(personas.school, level="专科")
     make_record(personas.school, level="本科", name=record.name, id_number=record.id_number)
     assert make_photo(record, personas.agency).link_state == LinkState.UNLINKED
+
+
+def test_a_graduated_record_with_the_same_identity_leaves_the_photo_to_the_new_one(personas):
+    old = make_record(personas.school, level="专科", status=RecordStatus.GRADUATED)
+    new = make_record(personas.school, level="本科", name=old.name, id_number=old.id_number)  # 专升本
+    photo = make_photo(new, personas.agency)
+    assert (photo.record, photo.link_state) == (new, LinkState.LINKED)
 
 
 def test_the_same_collection_number_twice_is_one_photo(personas):
