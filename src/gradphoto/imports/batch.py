@@ -16,14 +16,15 @@ class BatchPhoto(NamedTuple):
     link_state: str
 
 
-def unlinked_numbers(job: ImportJob, limit: int) -> tuple[list[str], int]:
-    """The first `limit` 采集号 of the batch's photos that are unlinked now, in import order, and how many
-    there are in all; the links made after the import (engine, review, claims) count."""
-    from gradphoto.photos.models import LinkState, Photo
+def unlinked_numbers(job: ImportJob, limit: int, state: str = "unlinked") -> tuple[list[str], int]:
+    """The first `limit` 采集号 of the batch's photos in link ``state`` now (unlinked; duplicate), in
+    import order, and how many there are in all; the links made after the import (engine, review,
+    claims) count."""
+    from gradphoto.photos.models import Photo
 
     if job.kind != ImportKind.PHOTOS:
         return [], 0
-    query = Photo.objects.filter(batch=job, link_state=LinkState.UNLINKED).order_by("pk")
+    query = Photo.objects.filter(batch=job, link_state=state).order_by("pk")
     numbers = list(query.values_list("collection_no", flat=True)[:limit])
     return numbers, (len(numbers) if len(numbers) < limit else query.count())
 

@@ -62,11 +62,11 @@ def detail(request: AuthedRequest, job_id: int) -> HttpResponse:
 
 def _detail_context(job: ImportJob) -> dict[str, object]:
     """Row errors with their column labels (and English sentences in the English UI), the file error's
-    sentence, and the 采集号 of the batch's photos that are not linked now."""
+    sentence, and the 采集号 of the batch's photos that are not linked now, or are duplicate collections."""
     file_code = (job.file_error or {}).get("code", "")
-    unlinked, unlinked_total = (
-        unlinked_numbers(job, SHOWN_UNLINKED) if job.status == JobStatus.DONE else ([], 0)
-    )
+    done = job.status == JobStatus.DONE
+    unlinked, unlinked_total = unlinked_numbers(job, SHOWN_UNLINKED) if done else ([], 0)
+    duplicates, duplicates_total = unlinked_numbers(job, SHOWN_UNLINKED, "duplicate") if done else ([], 0)
     return {
         "job": job,
         "errors": described(job.errors[:SHOWN_ERRORS]),
@@ -75,6 +75,8 @@ def _detail_context(job: ImportJob) -> dict[str, object]:
         "file_explanation": explanation(file_code) if shows_explanations() else "",
         "unlinked": unlinked,
         "unlinked_total": unlinked_total,
+        "duplicates": duplicates,
+        "duplicates_total": duplicates_total,
     }
 
 

@@ -222,3 +222,11 @@ def test_one_photo_file_used_for_two_students_is_shown_on_the_report(client, tmp
     job = ImportJob.objects.latest("pk")
     page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert 'id="identical"' in page and later[0]["CJH"] in page
+
+
+def test_the_report_page_names_the_duplicate_collections(client, tmp_path, personas, batch):
+    run(tmp_path, batch["zip"])
+    client.force_login(personas.erin)
+    page = client.get(reverse("imports:detail", args=[ImportJob.objects.latest("pk").pk])).content.decode()
+    section = page.split('id="duplicates"', 1)[1].split("</div>", 1)[0]
+    assert "CJ000005" in section and "CJ000001" not in section
