@@ -124,6 +124,8 @@ def _human(command: BaseCommand, summary: dict[str, Any]) -> None:
         command.stdout.write(f"  压缩包中有 {len(unlisted)} 个文件未在清单中列出：{'、'.join(unlisted[:20])}")
     for group in summary.get("identical_photos", []):
         command.stdout.write(f"  照片文件完全相同（请核对是否用错了照片）：采集号 {group}")
+    for w in summary.get("warnings", [])[:200]:
+        command.stdout.write(f"  第 {w['row']} 行 {w['field']} [{w['code']}] 已导入，请核对：{w['message']}")
     for error in summary["errors"][:200]:
         command.stdout.write(f"  第 {error['row']} 行 {error['field']} [{error['code']}] {error['message']}")
     if len(summary["errors"]) > 200:

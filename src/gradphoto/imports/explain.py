@@ -89,6 +89,10 @@ CODE_TEXTS: dict[str, Promise] = {
     "graduated_locked": _(
         "The student has graduated: the record changes only through a correction application, not an import."
     ),
+    "id_other_name": _(
+        "Imported, but another row or record of the school has this ID number under another name: "
+        "check whether the ID number was mistyped."
+    ),
     "graduation_by_import": _(
         "A registered student becomes graduated only when the diploma is registered with the verified "
         "photo (graduation registration), not by an import."

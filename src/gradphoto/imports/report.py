@@ -29,6 +29,7 @@ LABELS = {
     "unlinked": "未关联",
     "unknown_columns": "已忽略的列",
     "unlisted_files": "清单未列出的文件",
+    "warnings": "已导入但需核对的行",
     "identical_photos": "完全相同的照片（采集号）",
     "accounts_relinked": "重新关联的账户",
     "photos_linked": "关联的照片",
@@ -83,11 +84,14 @@ def _summary(book: Workbook, job: ImportJob) -> None:
 
 
 def _errors(book: Workbook, job: ImportJob) -> None:
-    errors = book.create_sheet("errors")
-    errors.append(list(HEADERS))
-    for error in job.errors:
-        texts = (field_label(error["field"]), error["code"], error["message"])
-        errors.append([error["row"], *(excel_safe(t) for t in texts), english(error["code"])])
+    """The row errors; the row warnings (rows imported anyway) on a sheet of their own when there are any."""
+    for title, rows in (("errors", job.errors), ("warnings", job.summary.get("warnings"))):
+        if title == "errors" or rows:
+            sheet = book.create_sheet(title)
+            sheet.append(list(HEADERS))
+            for error in rows or []:
+                texts = (field_label(error["field"]), error["code"], error["message"])
+                sheet.append([error["row"], *(excel_safe(t) for t in texts), english(error["code"])])
 
 
 def _lists(book: Workbook, job: ImportJob) -> None:

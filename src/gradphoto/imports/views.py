@@ -72,6 +72,7 @@ def _detail_context(job: ImportJob) -> dict[str, object]:
         "errors": described(job.errors[:SHOWN_ERRORS]),
         "more_errors": len(job.errors) > SHOWN_ERRORS,
         "admission_problems": described(job.summary.get("admission_problems", [])[:SHOWN_PROBLEMS]),
+        "warnings": described(job.summary.get("warnings", [])[:SHOWN_ERRORS]),
         "file_explanation": explanation(file_code) if shows_explanations() else "",
         "unlinked": unlinked,
         "unlinked_total": unlinked_total,

@@ -22,6 +22,7 @@ from gradphoto.organisations.models import Organisation, OrgKind
 from .admission import admission_archive_check, import_admission_photos
 from .models import RecordStatus, StudentRecord
 from .rows import RECORD_COLUMNS, RecordRow, validate_record_rows
+from .warnings import id_name_warnings
 
 # Fields an import may set, and the key fields whose change is a legal matter (DOMAIN.md §5.2).
 FIELDS = (
@@ -84,6 +85,7 @@ def import_records(*, job: ImportJob, progress: Callable[[int, int], None]) -> d
     rows, centre_ids = _centres(rows, errors)
     admission_archive_check(job)
     progress(len(table.rows) - len(rows), len(table.rows))  # rejected rows are processed already
+    warnings = id_name_warnings(school, rows)  # against the records as they were before this file
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     # Rows and their accounts in one transaction: a retry finds the rows unchanged, so the accounts
     # could not be relinked later. Linking photos and admission photos after it are idempotent.
@@ -100,6 +102,7 @@ def import_records(*, job: ImportJob, progress: Callable[[int, int], None]) -> d
         "unknown_columns": table.unknown_columns,
         "accounts_relinked": relinked,
         "photos_linked": photos.get("linked", 0),
+        "warnings": [asdict(w) for w in warnings],
         **admission,
     }
     return {

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from gradphoto.audit.models import AuditEvent
 from gradphoto.common.testing import make_photo, make_record, make_student, run_gradphoto
@@ -238,3 +239,38 @@ def test_a_folder_given_as_the_file_is_named_as_such(tmp_path, personas):
     assert exit_.value.code == 2
     error = json.loads(out.getvalue())["file_error"]
     assert error["code"] == "no_file" and "目录" in error["message"]
+
+
+def test_one_id_under_two_names_is_imported_and_reported_for_checking(client, tmp_path, personas):
+    import openpyxl
+
+    from gradphoto.imports.models import ImportJob
+
+    stored = make_record(personas.school, name="王芳")
+    rows = template_rows(personas, 3)
+    rows[0]["SFZH"] = stored.id_number  # a new student typed with 王芳's ID number
+    rows[2]["SFZH"], rows[2]["CSRQ"], rows[2]["XB"] = rows[1]["SFZH"], rows[1]["CSRQ"], rows[1]["XB"]
+    rows[0]["CSRQ"], rows[0]["XB"] = stored.birth_date.strftime("%Y%m%d"), stored.sex
+    rows[0]["XM"], rows[1]["XM"], rows[2]["XM"] = "李娜", "张伟", "张玮"  # names that differ, for sure
+    _, summary = run(tmp_path, records_csv(rows))
+    assert (summary["created"], summary["rejected"]) == (3, 0)  # legal: only the school can tell
+    found = {(w["row"], w["field"], w["code"]) for w in summary["warnings"]}
+    assert found == {(2, "SFZH", "id_other_name"), (4, "SFZH", "id_other_name")}
+    assert any(stored.student_no in w["message"] and "王芳" in w["message"] for w in summary["warnings"])
+    job = ImportJob.objects.latest("pk")
+    client.force_login(personas.alice)
+    assert 'id="row-warnings"' in client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("imports:report", args=[job.pk])).content))
+    assert [row[2] for row in book["warnings"].iter_rows(min_row=2, values_only=True)] == [
+        "id_other_name"
+    ] * 2
+
+
+def test_the_same_person_twice_under_one_name_is_no_warning(tmp_path, personas):
+    stored = make_record(personas.school)
+    row = template_rows(personas, 1)[0]
+    row.update(
+        XM=stored.name, SFZH=stored.id_number, CSRQ=stored.birth_date.strftime("%Y%m%d"), XB=stored.sex
+    )
+    _, summary = run(tmp_path, records_csv([row]))
+    assert summary["created"] == 1 and summary["warnings"] == []
