@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.utils import translation
 
 from gradphoto.accounts.models import AccountState, Role, User
 from gradphoto.audit.models import AuditEvent
+from gradphoto.audit.services import audit_many
 from gradphoto.common import clock
 from gradphoto.common.tabular import RowError, read_table
 from gradphoto.imports.models import ImportJob
@@ -45,6 +46,7 @@ FIELDS = (
 )
 KEY_FIELDS = {"name", "sex", "birth_date", "id_number", "major", "level", "study_mode", "length_years"}
 CHUNK = 500
+_ROW_FIELDS = [f.name for f in fields(RecordRow) if f.name in FIELDS]
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
@@ -53,7 +55,7 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
 
 
 def _values(row: RecordRow, centre_ids: dict[str, int]) -> dict[str, Any]:
-    values = {k: v for k, v in asdict(row).items() if k in FIELDS}
+    values = {k: getattr(row, k) for k in _ROW_FIELDS}  # not asdict(): it deep-copies every value
     values["learning_centre_id"] = centre_ids.get(row.centre_code) if row.centre_code else None
     return values
 
@@ -124,7 +126,6 @@ def _upsert(
 ) -> list[int]:
     """Create or update every valid row; graduated records never change (DOMAIN BR-A8)."""
     now, actor = clock.now(), job.created_by
-    role = getattr(actor, "role", "") if actor else "system"
     changed: list[int] = []
     done = total - len(rows)
     for chunk in _chunks(rows):
@@ -162,7 +163,7 @@ def _upsert(
                 StudentRecord.objects.filter(pk=record.pk).update(updated_at=now, key_version=0, **values)
                 counts["updated"] += 1
                 changed.append(record.pk)
-                audits.append(_audit(now, actor, role, "record.updated", record.pk, diff))
+                audits.append(_event("record.updated", record.pk, diff))
         for record in new:
             record_keys_fill(record)
         created = StudentRecord.objects.bulk_create(new, batch_size=CHUNK)
@@ -177,8 +178,8 @@ def _upsert(
             else []
         )
         changed.extend(ids)
-        audits.extend(_audit(now, actor, role, "record.created", pk, {}) for pk in ids)
-        AuditEvent.objects.bulk_create(audits, batch_size=CHUNK)
+        audits.extend(_event("record.created", pk, {}) for pk in ids)
+        audit_many(actor=actor, at=now, events=audits)  # one executemany, no model instances
         done += len(chunk)
         progress(done, total)
     return changed
@@ -205,23 +206,13 @@ def _named(diff: dict[str, tuple[Any, Any]]) -> str:
         return "、".join(str(getattr(field, "verbose_name", field.name)) for field in fields)
 
 
-def _audit(
-    now: Any, actor: Any, role: str, action: str, pk: int, diff: dict[str, tuple[Any, Any]]
-) -> AuditEvent:
+def _event(action: str, pk: int, diff: dict[str, tuple[Any, Any]]) -> tuple[Any, ...]:
+    """One audit event for `audit_many`: before/after of the changed fields, and which key fields changed."""
     before = {k: str(old) for k, (old, _new) in diff.items()}
     after = {k: str(new) for k, (_old, new) in diff.items()}
     if diff and KEY_FIELDS & diff.keys():
         after["key_fields_changed"] = ",".join(sorted(KEY_FIELDS & diff.keys()))
-    return AuditEvent(
-        at=now,
-        actor=actor,
-        actor_role=role,
-        action=action,
-        object_type="records.studentrecord",
-        object_id=str(pk),
-        before=before,
-        after=after,
-    )
+    return (action, StudentRecord, pk, before, after)
 
 
 @transaction.atomic
