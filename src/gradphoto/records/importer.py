@@ -18,6 +18,7 @@ from gradphoto.common.tabular import RowError, read_table
 from gradphoto.imports.models import ImportJob
 from gradphoto.linking.engine.keys import record_keys_fill
 from gradphoto.linking.services import photos_link_pending
+from gradphoto.notifications.services import notify
 from gradphoto.organisations.models import Organisation, OrgKind
 
 from .admission import admission_archive_check, import_admission_photos
@@ -96,7 +97,7 @@ def import_records(*, job: ImportJob, progress: Callable[[int, int], None]) -> d
         # lookups lock nothing that does not exist yet); the second now waits and finds them unchanged.
         Organisation.objects.select_for_update().filter(pk=school.pk).first()
         changed_ids = _upsert(job, school, rows, centre_ids, errors, counts, progress, len(table.rows))
-        relinked = _relink(changed_ids, job.created_by)
+        relinked = _relink(changed_ids, job.created_by, school.name)
     counts["rejected"] = len({e.row for e in errors})
     photos = photos_link_pending(school_ids=[school.pk], actor=job.created_by)
     admission = _admission_photos(job, school)
@@ -216,8 +217,9 @@ def _event(action: str, pk: int, diff: dict[str, tuple[Any, Any]]) -> tuple[Any,
 
 
 @transaction.atomic
-def _relink(record_ids: list[int], actor: Any) -> int:
-    """Give changed records the live account with their exact (name, ID), in bulk (DOMAIN BR-B9)."""
+def _relink(record_ids: list[int], actor: Any, school_name: str) -> int:
+    """Give changed records the live account with their exact (name, ID), in bulk (DOMAIN BR-B9); the
+    student whose account a change left unlinked is told why the record left 学籍信息, after commit."""
     changed = 0
     for chunk in _chunks(record_ids):
         records = list(StudentRecord.objects.select_for_update().filter(pk__in=chunk))
@@ -229,6 +231,7 @@ def _relink(record_ids: list[int], actor: Any) -> int:
                 id_number__in={r.id_number for r in records},
             )
         }
+        left: list[int] = []
         for record in records:
             account_id = accounts.get((record.name, record.id_number))
             if record.account_id != account_id:
@@ -244,7 +247,25 @@ def _relink(record_ids: list[int], actor: Any) -> int:
                     after={"account": account_id},
                 )
                 changed += 1
+                if record.account_id is not None:
+                    left.append(record.account_id)
+        for user in User.objects.filter(pk__in=left):
+            notify(
+                user=user, kind="record.account_unlinked", subject=UNLINKED_SUBJECT, **_unlinked(school_name)
+            )
     return changed
+
+
+UNLINKED_SUBJECT = "您的学籍信息已由学校更新"
+
+
+def _unlinked(school_name: str) -> dict[str, str]:
+    body = (
+        f"{school_name}更新了您的学籍信息（姓名或身份证号），与您账户上的信息不再一致，"
+        "因此学籍信息页暂时看不到这条学籍。若学校的更新无误（例如您已改名），请在“账户”页申请更正身份信息；"
+        "若有误，请联系学校。"
+    )
+    return {"body": body, "sms": f"【学历图像校对】{school_name}更新了您的学籍信息，请登录查看“账户”页。"}
 
 
 def _admission_photos(job: ImportJob, school: Organisation) -> dict[str, Any]:

@@ -150,6 +150,23 @@ def test_a_corrected_name_links_the_waiting_account_and_its_photo(tmp_path, pers
     assert photo.link_state == LinkState.LINKED and photo.record == record
 
 
+def test_a_student_whose_record_a_change_unlinks_is_told_why(tmp_path, personas):
+    from gradphoto.linking.services import account_link_records
+    from gradphoto.notifications.models import Message
+
+    record = make_record(personas.school, name="张伟")
+    student = make_student(record)
+    account_link_records(user=student)
+    _, summary = run(tmp_path, records_csv([record_row(record, XM="张玮")]))
+    record.refresh_from_db()
+    assert summary["updated"] == 1 and record.account is None
+    [mail] = Message.objects.filter(user=student, channel="email", kind="record.account_unlinked")
+    assert personas.school.name in mail.body and "账户" in mail.body
+    assert Message.objects.filter(user=student, channel="sms").count() == 1
+    run(tmp_path, records_csv([record_row(record, XM="张玮", ZYMC="经济学")]))  # nothing unlinked now
+    assert Message.objects.filter(user=student).count() == 2
+
+
 def test_an_unknown_school_is_exit_2(tmp_path, personas):
     code, summary = run(tmp_path, records_csv(template_rows(personas, 1)), school="99999")
     assert code == 2 and summary["file_error"]["code"] == "unknown_organisation"
