@@ -16,7 +16,7 @@ class BatchPhoto(NamedTuple):
     link_state: str
 
 
-def unlinked_numbers(job: ImportJob, limit: int, state: str = "unlinked") -> tuple[list[str], int]:
+def numbers_in_state(job: ImportJob, limit: int, state: str) -> tuple[list[str], int]:
     """The first `limit` 采集号 of the batch's photos in link ``state`` now (unlinked; duplicate), in
     import order, and how many there are in all; the links made after the import (engine, review,
     claims) count."""

@@ -13,7 +13,7 @@ from gradphoto.common.errors import DomainError
 from gradphoto.common.typing import AuthedRequest
 
 from .access import IMPORT_ROLES, get_job_for_user, jobs_visible_to
-from .batch import unlinked_numbers
+from .batch import numbers_in_state
 from .explain import described, explanation, shows_explanations
 from .forms import PhotosUploadForm, RecordsUploadForm
 from .models import ImportJob, ImportKind, JobStatus
@@ -65,8 +65,8 @@ def _detail_context(job: ImportJob) -> dict[str, object]:
     sentence, and the 采集号 of the batch's photos that are not linked now, or are duplicate collections."""
     file_code = (job.file_error or {}).get("code", "")
     done = job.status == JobStatus.DONE
-    unlinked, unlinked_total = unlinked_numbers(job, SHOWN_UNLINKED) if done else ([], 0)
-    duplicates, duplicates_total = unlinked_numbers(job, SHOWN_UNLINKED, "duplicate") if done else ([], 0)
+    unlinked, unlinked_total = numbers_in_state(job, SHOWN_UNLINKED, "unlinked") if done else ([], 0)
+    duplicates, duplicates_total = numbers_in_state(job, SHOWN_UNLINKED, "duplicate") if done else ([], 0)
     return {
         "job": job,
         "errors": described(job.errors[:SHOWN_ERRORS]),

@@ -203,8 +203,8 @@ def _diff(record: StudentRecord, values: dict[str, Any]) -> dict[str, tuple[Any,
 def _named(diff: dict[str, tuple[Any, Any]]) -> str:
     """The changed fields by their Chinese names: 姓名、专业."""
     with translation.override("zh-hans"):
-        fields = (StudentRecord._meta.get_field(k.removesuffix("_id")) for k in diff if k != "status_label")
-        return "、".join(str(getattr(field, "verbose_name", field.name)) for field in fields)
+        changed = (StudentRecord._meta.get_field(k.removesuffix("_id")) for k in diff if k != "status_label")
+        return "、".join(str(getattr(field, "verbose_name", field.name)) for field in changed)
 
 
 def _event(action: str, pk: int, diff: dict[str, tuple[Any, Any]]) -> tuple[Any, ...]:

@@ -68,9 +68,8 @@ LENGTHS = frozenset(
 _LENGTH = re.compile(r"([0-9]{1,2}(?:\.[0-9]{1,3})?)年?")
 _SCHOOL_CODE = re.compile(r"[0-9]{5}")
 _NAME_DIGIT_OR_LATIN = re.compile(r"[\dA-Za-zＡ-Ｚａ-ｚ\u00c0-\u024f]")
-_NAME_SPACE_OR_CONTROL = re.compile(
-    rf"[\s{HIDDEN.pattern[1:-1]}]"
-)  # zero-width ones too (pasted from the web)
+# Blanks and hidden characters, zero-width ones too (pasted from the web).
+_NAME_SPACE_OR_CONTROL = re.compile(rf"[\s{HIDDEN.pattern[1:-1]}]")
 _FIELD_LIMITS = {"MZ": 24, "ZYMC": 50, "XXZXDM": 32}
 
 
