@@ -70,7 +70,8 @@ class MemoryIndex:
 def tier_keys(identity: Identity, *, record: bool = False) -> list[Hashable]:
     """The T1–T4 keys of a record, or those a photo looks up (the Excel prefix only when truncated);
     each key starts with its lookup's number: 0 Excel prefix, 1 school + pinyin, 2 birth + pinyin,
-    3 school + birth, 4 school + student number."""
+    3 school + birth (looked up only by a photo whose ID is invalid or missing), 4 school + student
+    number."""
     school, py, birth = identity.school, identity.pinyin_key, identity.birth_key
     keys: list[Hashable] = []
     number = identity.id_key
@@ -80,7 +81,7 @@ def tier_keys(identity: Identity, *, record: bool = False) -> list[Hashable]:
         keys.append((1, school, py))
         if birth:
             keys.append((2, birth, py))
-    if birth:
+    if birth and (record or not identity.id_valid):  # as the database's T4: photos without a valid ID
         keys.append((3, school, birth))
     if identity.student_no:
         keys.append((4, school, identity.student_no))

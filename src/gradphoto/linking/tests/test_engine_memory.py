@@ -90,7 +90,7 @@ def _shares_a_key(photo: Identity, record: Identity) -> bool:
         or (number and excel_truncated(number) and record.id_key[:14] == number[:14])
         or (py and record.school == photo.school and record.pinyin_key == py)
         or (py and birth and record.birth_key == birth and record.pinyin_key == py)
-        or (birth and record.school == photo.school and record.birth_key == birth)
+        or (birth and not photo.id_valid and record.school == photo.school and record.birth_key == birth)
         or (photo.student_no and record.school == photo.school and record.student_no == photo.student_no)
     )
 
