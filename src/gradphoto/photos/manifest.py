@@ -30,7 +30,9 @@ MANIFEST_COLUMNS: list[Column] = [
 ]
 LABELS = {c.code: c.label for c in MANIFEST_COLUMNS}
 _SCHOOL_CODE = re.compile(r"[0-9]{5}")
-_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
+# As typed at collection, may be wrong (PRODUCT.md): a mistyped 身份证号 (a digit missing or extra), or the
+# number of a passport or permit (学籍 keeps those as typed); a name or a stray word is not a number.
+_ID_SHAPE = re.compile(r"[0-9A-Za-z]{6,20}")
 _DRIVE = re.compile(r"[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -106,14 +108,16 @@ def _school(check: RowCheck) -> str:
 
 
 def _id_number(check: RowCheck) -> str:
-    """Normalised only (full-width, x → X, spaces); `id_format` only when not 15/18 digits (+X)."""
+    """Normalised only (full-width, x → X, spaces); `id_format` unless 6–20 letters or digits."""
     raw = check.identifier("SFZH", required=True, limit=10_000)
     if raw is None:
         return ""
     number = idnumber.normalise(raw)
     if not _ID_SHAPE.fullmatch(number):
         check.fail(
-            "SFZH", "id_format", "身份证号应为 18 位（前 17 位为数字，最后一位为数字或 X）或 15 位数字"
+            "SFZH",
+            "id_format",
+            "身份证号应为 6–20 位数字或字母（18 位或 15 位身份证号，或护照、港澳台证件号码，按采集时所填）",
         )
     return number
 
