@@ -128,6 +128,7 @@ def _photo(
     id_number: str | None = None,
     days_ago: int = 30,
     data: bytes | None = None,
+    student_no: str | None = None,
 ) -> Photo:
     demo.serial += 1
     return photo_add(
@@ -138,7 +139,7 @@ def _photo(
         id_number=id_number or record.id_number,
         collected_on=clock.today() - dt.timedelta(days=days_ago),
         data=data or demo.next_photo(),
-        student_no=record.student_no,
+        student_no=record.student_no if student_no is None else student_no,
     )
 
 
@@ -283,10 +284,12 @@ def seed_cases(demo: Demo) -> None:
     _photo(demo, record, "aopeng-cj", name="刘欣治", id_number=_one_digit_off(record.id_number, 15))
     _student(demo, record, case="claimable_photo")
 
-    # Name and ID number both typed wrong at collection: only Form A (with the values printed on the
-    # paper photo) can link it.
+    # Name and ID number both typed wrong at collection, no 学号 taken: nothing in the collection is close
+    # enough for the engine or 没照片,找找看; only Form A (with the values printed on the paper photo) can
+    # link it.
     record = _record(demo, SUDA, name="张伟", sex="男", **suda)
-    _photo(demo, record, "aopeng-cj", name="王建华", id_number=_one_digit_off(record.id_number, 10))
+    wrong_id = _one_digit_off(record.id_number, 10)
+    _photo(demo, record, "aopeng-cj", name="王建华", id_number=wrong_id, student_no="")
     _student(demo, record, case="collection_identity_wrong")
 
     record = _record(demo, PKU, name="周嘉怡", sex="女", **graduated)

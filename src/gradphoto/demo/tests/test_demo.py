@@ -73,6 +73,17 @@ def test_each_case_student_sees_the_case(client, accounts, case):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("case, found", [("claimable_photo", 1), ("collection_identity_wrong", 0)])
+def test_find_my_photo_finds_the_claimable_one_and_not_the_one_for_form_a(accounts, case, found):
+    from gradphoto.accounts.models import User
+    from gradphoto.linking.claims import photo_search
+
+    student = User.objects.get(username=next(e["username"] for e in accounts if e["case"] == case))
+    search = photo_search(student=student, record_id=student.records.get().pk)
+    assert search.result_count == found
+
+
+@pytest.mark.django_db
 def test_the_swapped_pair_see_each_others_photos(accounts):
     from gradphoto.accounts.models import User
 
