@@ -68,6 +68,9 @@ LENGTHS = frozenset(
 _LENGTH = re.compile(r"([0-9]{1,2}(?:\.[0-9]{1,3})?)年?")
 _SCHOOL_CODE = re.compile(r"[0-9]{5}")
 _NAME_DIGIT_OR_LATIN = re.compile(r"[\dA-Za-zＡ-Ｚａ-ｚ\u00c0-\u024f]")
+# A name as a passport writes it: Latin words (accents allowed) joined by one space, hyphen, apostrophe
+# or dot; no digits, no double or edge blanks.
+_LATIN_NAME = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:(?: |-|'|\. ?)[A-Za-z\u00c0-\u024f]+)*\.?")
 # Blanks and hidden characters, zero-width ones too (pasted from the web).
 _NAME_SPACE_OR_CONTROL = re.compile(rf"[\s{HIDDEN.pattern[1:-1]}]")
 _FIELD_LIMITS = {"MZ": 24, "ZYMC": 50, "XXZXDM": 32}
@@ -158,7 +161,9 @@ def _record(check: RowCheck, school_code: str, today: dt.date) -> RecordRow | No
     school = _school(check, school_code)
     student_no = check.identifier("XH", required=True)
     exam_no = check.identifier("KSH", required=False) or ""
-    name = _name(check)
+    name = _name(
+        check, foreign=ID_TYPE_ALIASES.get(check.text("ZJLX"), check.text("ZJLX")) not in ("", RESIDENT_ID)
+    )
     sex, birth, id_type, id_number = _identity(check, today)
     major, level, study_mode, length = _programme(check)
     enrolled, expected = _dates(check, today)
@@ -205,10 +210,13 @@ def _school(check: RowCheck, school_code: str) -> str:
     return code
 
 
-def _name(check: RowCheck) -> str:
-    """`name_format`: at least 2 characters; no digits, Latin letters or spaces (· allowed)."""
+def _name(check: RowCheck, *, foreign: bool = False) -> str:
+    """`name_format`: at least 2 characters; no digits, Latin letters or spaces (· allowed). With a
+    passport or another non-resident document the name may be written in Latin letters as on it."""
     name = check.required("XM")
     if not name or not check.max_length("XM", name, 40):
+        return name
+    if foreign and _LATIN_NAME.fullmatch(name):
         return name
     if len(name) < 2:
         check.fail("XM", "name_format", f"姓名“{name}”至少应有 2 个字")

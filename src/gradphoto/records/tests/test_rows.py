@@ -309,6 +309,17 @@ def test_name_format(name: str) -> None:
     assert codes(XM=name) == {("XM", "name_format")}  # a zero-width space pasted from a web page too
 
 
+@pytest.mark.parametrize("name", ["JOHN SMITH", "Anna-Lena Müller", "O'Brien Kate", "María J. Pérez"])
+def test_a_passport_holder_may_have_a_latin_name(name: str) -> None:
+    assert codes(XM=name, ZJLX="护照", SFZH="E12345678") == set()
+    assert codes(XM=name) == {("XM", "name_format")}  # with a 居民身份证 the name is in characters
+
+
+@pytest.mark.parametrize("name", ["JOHN  SMITH", "JOHN SMITH2", "-JOHN", "J\u200bOHN"])
+def test_a_latin_name_is_still_checked(name: str) -> None:
+    assert codes(XM=name, ZJLX="护照", SFZH="E12345678") == {("XM", "name_format")}
+
+
 def test_a_line_break_inside_a_programme_is_refused_and_a_full_width_student_number_folded() -> None:
     assert codes(ZYMC="计算机科学\n与技术") == {("ZYMC", "hidden_character")}
     [row], _ = validate({"XH": "Ｒ１０２９５０"})
