@@ -160,7 +160,8 @@ def _record(check: RowCheck, school_code: str, today: dt.date) -> RecordRow | No
     """All field checks of one row; None when any failed."""
     school = _school(check, school_code)
     student_no = check.identifier("XH", required=True)
-    exam_no = check.identifier("KSH", required=False) or ""
+    # 考生号 is 14 digits, which an Excel number holds exactly (PRODUCT.md names only ID and 学号 as text).
+    exam_no = check.identifier("KSH", required=False, whole_numbers=True) or ""
     name = _name(
         check, foreign=ID_TYPE_ALIASES.get(check.text("ZJLX"), check.text("ZJLX")) not in ("", RESIDENT_ID)
     )

@@ -188,9 +188,15 @@ def test_school_mismatch() -> None:
     assert codes(YXDM="１０００１") == {("YXDM", "school_mismatch")}
 
 
-@pytest.mark.parametrize("code", ["SFZH", "XH", "KSH"])
+@pytest.mark.parametrize("code", ["SFZH", "XH"])
 def test_numeric_cell(code: str) -> None:
     assert codes(**{code: ("110105200305121230", True)}) == {(code, "numeric_cell")}
+
+
+def test_a_candidate_number_excel_shows_whole_is_kept_a_rounded_one_refused() -> None:
+    rows, errors = validate({"KSH": ("21110101150001", True)})
+    assert errors == [] and rows[0].exam_no == "21110101150001"
+    assert codes(KSH=("2.11101E+17", True)) == {("KSH", "numeric_cell")}
 
 
 @pytest.mark.parametrize("text", ["1.10105E+17", "1.1E17", "1.10105e+17"])
