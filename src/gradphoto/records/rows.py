@@ -57,6 +57,10 @@ LEVELS = frozenset(
         "专升本",
         "高起本",
         "高起专",
+        # the long forms of the last three, as some offices write them
+        "专科起点本科",
+        "高中起点本科",
+        "高中起点专科",
     ]
 )
 STUDY_MODES = frozenset(

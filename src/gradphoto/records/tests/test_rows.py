@@ -286,6 +286,7 @@ def test_bad_sex() -> None:
 
 def test_bad_level_study_mode_length_status() -> None:
     assert codes(CC="大学本科") == {("CC", "bad_level")}
+    assert all(codes(CC=level) == set() for level in ("高中起点本科", "高中起点专科", "专科起点本科"))
     assert codes(XXXS="全职") == {("XXXS", "bad_study_mode")}
     for text in ("4.2", "9", "四年", "NaN", "sNaN", "Infinity", "1e1", "-4"):
         assert codes(XZ=text) == {("XZ", "bad_length")}, text
