@@ -26,7 +26,7 @@ ELLIPSE = (-10, 78, WIDTH + 10, 78 + 1200)  # bounding box: top at y = 78, shoul
 MASK_BLUR = 12
 EDGE_FEATHER = 8  # fade a small source out before its edge instead of a hard line
 MARGIN = 24  # spare pixels around the canvas so variants can scale and shift
-MIN_BYTES, MAX_BYTES = 20_000, 40_960
+MIN_BYTES, MAX_BYTES = 20 * 1024, 40 * 1024  # the canonical profile's bounds (photos/standard.py)
 FACES_DIR = Path(__file__).resolve().parent / "faces"
 NOT_SOURCES = frozenset({"group_six_people.jpg", "obama_partial_face.jpg"})
 Landmarks = list[tuple[float, float]]
