@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gradphoto.common.export import excel_safe
 from gradphoto.common.tabular import RowError, Table, read_table
@@ -26,6 +26,10 @@ from .normalise import birth_of, id_is_valid, id_key, normalise_name, pinyin_key
 
 HEADER = ["CJH", "decision", "YXDM", "XH", "score", "reason"]
 FATAL_FIELDS = {"CJH", "YXDM", "XM"}
+# Matching needs who was photographed and where, not when or which file: a manifest without 采集日期 or
+# 照片文件名 columns is matched as it is (a present but damaged one is still reported).
+NOT_NEEDED = {"CJRQ", "ZPWJ"}
+MATCH_COLUMNS = [replace(c, required=False) if c.code in NOT_NEEDED else c for c in MANIFEST_COLUMNS]
 
 
 @dataclass
@@ -85,11 +89,12 @@ class Manifest:
 
 def read_manifest(data: bytes, filename: str, today: dt.date) -> Manifest:
     """The ID is kept as typed; a row missing what matching needs keeps the validator's error code."""
-    table = read_table(data, filename, MANIFEST_COLUMNS, max_rows=2_000_000)
+    table = read_table(data, filename, MATCH_COLUMNS, max_rows=2_000_000)
     _, errors = validate_manifest_rows(table, today=today)
     fatal: dict[int, str] = {}
     warnings: dict[int, str] = {}
-    for error in errors:
+    absent = NOT_NEEDED - set(table.present_columns)
+    for error in (e for e in errors if e.field not in absent):
         (fatal if error.field in FATAL_FIELDS else warnings).setdefault(error.row, error.code)
     photos = []
     for number, cells in table.rows:

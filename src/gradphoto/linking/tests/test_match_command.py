@@ -82,6 +82,19 @@ def test_it_writes_one_row_per_manifest_row_in_order(files):
     assert by["CJ7"]["reason"].endswith("; row_warning:id_scientific")
 
 
+def test_a_manifest_without_date_and_file_columns_is_matched_alike(files):
+    """Matching needs who and where: 采集日期 and 照片文件名 may be left out of the manifest."""
+    lines = (files / "manifest.csv").read_text(encoding="gb18030").splitlines()
+    short = [",".join(line.split(",")[:5]) for line in lines]
+    (files / "short.csv").write_text("\n".join(short), encoding="utf-8")
+    assert short[0] == "CJH,YXDM,XH,XM,SFZH"
+    assert match(files, collections="short.csv") == match(files)
+    lines[1] = lines[1].replace("20250301", "2025/03/01")  # present but damaged: still said
+    (files / "bad_date.csv").write_text("\n".join(lines), encoding="utf-8")
+    first = match(files, collections="bad_date.csv")[0]
+    assert first["decision"] == "suggested" and first["reason"].endswith("row_warning:bad_date")
+
+
 def test_it_imports_nothing(files):
     match(files)
     assert not StudentRecord.objects.exists() and not Photo.objects.exists()
