@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import warnings
 from typing import Any
 
@@ -50,14 +51,33 @@ def check_image(data: bytes, *, formats: tuple[str, ...], max_bytes: int) -> str
 
 
 def store_content_addressed(data: bytes, *, folder: str, extension: str) -> tuple[str, str]:
-    """Save bytes under their sha256 (idempotent); return (storage name, sha256)."""
+    """Save bytes under their sha256 (idempotent); return (storage name, sha256).
+
+    Bytes stored before (an expired or refused photo's file, not yet swept) are touched: `gradphoto
+    sweep-files` spares a file younger than its grace period, and the row about to name it is not written
+    yet.
+    """
     digest = hashlib.sha256(data).hexdigest()
     name = f"{folder}/{digest[:2]}/{digest[2:4]}/{digest}.{extension}"
-    if not default_storage.exists(name):
+    if not (default_storage.exists(name) and _touched(name)):
         saved = default_storage.save(name, ContentFile(data))
         if saved != name:  # a concurrent writer stored the same bytes first
             default_storage.delete(saved)
     return name, digest
+
+
+def _touched(name: str) -> bool:
+    """Set a stored file's modification time to now, where the storage is a file system; False when the
+    file was swept away meanwhile (then it is stored again)."""
+    try:
+        path = default_storage.path(name)
+    except NotImplementedError:  # an object store: its lifecycle rules, not sweep-files, apply there
+        return True
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def store_upload_content_addressed(upload: Any, *, folder: str, extension: str) -> tuple[str, str, int]:

@@ -17,11 +17,14 @@ LEVEL_CODES: dict[str, str] = {
     "本科": "05",
     "专升本": "05",
     "高起本": "05",
+    "专科起点本科": "05",
+    "高中起点本科": "05",
     "专科": "06",
     "专科(高职)": "06",
     "专科（高职）": "06",
     "高职": "06",
     "高起专": "06",
+    "高中起点专科": "06",
 }
 
 # Reason codes of the registration gate (DOMAIN.md §15.5) with the message schools read, in Chinese

@@ -110,8 +110,13 @@ def one_candidate(records: list[StudentRecord]) -> StudentRecord | None:
 
 @transaction.atomic
 def photo_link(*, photo: Photo, actor: Any = None) -> str:
-    """Link an unlinked photo exactly; a second photo for a linked record is kept as a duplicate."""
-    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    """Link an unlinked photo exactly; a second photo for a linked record is kept as a duplicate.
+
+    A photo deleted meanwhile (`gradphoto expire-photos`) is left alone and answered "unlinked"."""
+    current = Photo.objects.select_for_update().filter(pk=photo.pk).first()
+    if current is None:
+        return str(LinkState.UNLINKED)
+    photo = current
     if photo.link_state != LinkState.UNLINKED:
         return str(photo.link_state)
     record = find_record_for_photo(photo)

@@ -18,26 +18,42 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 
 from gradphoto.audit.services import audit_many
 from gradphoto.common import clock
 from gradphoto.common.conf import rule
 from gradphoto.corrections.models import Application
+from gradphoto.graduation.models import DiplomaRecord, FaceRecheck
 from gradphoto.linking.models import PhotoClaim
+from gradphoto.verification.models import Conclusion
 
 from .models import LinkState, Photo
 
 CHUNK = 500
+MAX_DAYS = 36_500  # a hundred years: beyond it the cut-off date does not exist
+
+
+def _referenced(pks: Any) -> Q:
+    """Photos among ``pks`` that a claim (any state), an application, a conclusion or a graduation row
+    names: such a photo is part of someone's case and is kept."""
+    return (
+        Q(pk__in=PhotoClaim.objects.filter(photo_id__in=pks).values("photo_id"))
+        | Q(pk__in=Application.objects.filter(photo_id__in=pks).values("photo_id"))
+        | Q(pk__in=Conclusion.objects.filter(photo_id__in=pks).values("photo_id"))
+        | Q(pk__in=FaceRecheck.objects.filter(photo_id__in=pks).values("photo_id"))
+        | Q(pk__in=DiplomaRecord.objects.filter(source_photo_id__in=pks).values("source_photo_id"))
+    )
+
+
+def _old_unlinked(before: dt.datetime) -> Any:
+    return Photo.objects.filter(link_state=LinkState.UNLINKED, uploaded_at__lt=before)
 
 
 def expirable(before: dt.datetime) -> Any:
-    """Unlinked photos uploaded before ``before`` that no claim or application names."""
-    return (
-        Photo.objects.filter(link_state=LinkState.UNLINKED, uploaded_at__lt=before)
-        .exclude(pk__in=PhotoClaim.objects.values("photo_id"))
-        .exclude(pk__in=Application.objects.exclude(photo=None).values("photo_id"))
-    )
+    """Unlinked photos uploaded before ``before`` that nothing names."""
+    old = _old_unlinked(before)
+    return old.exclude(_referenced(old.values("pk")))
 
 
 def _event(photo: Photo, now: dt.datetime) -> tuple[str, type[Photo], int, dict[str, Any], dict[str, Any]]:
@@ -52,12 +68,23 @@ def _event(photo: Photo, now: dt.datetime) -> tuple[str, type[Photo], int, dict[
 
 
 def _delete(pks: list[int], before: dt.datetime, now: dt.datetime) -> int:
-    """Delete these photos if they are still expirable, in one transaction with their audit rows."""
+    """Delete these photos if they are still expirable, in one transaction with their audit rows.
+
+    The rows are locked first (in id order), and only then is "nothing names them" asked, in a statement
+    of its own: on PostgreSQL a claim committed while the lock was awaited is seen, never cascaded away.
+    A claim or a link that comes later waits for the lock and then finds the photo gone.
+    """
     with transaction.atomic():
-        query = expirable(before).filter(pk__in=pks).select_related("agency", "school")
+        locked = _old_unlinked(before).filter(pk__in=pks).order_by("pk")
         if connection.features.has_select_for_update:
-            query = query.select_for_update(of=("self",))
-        photos = list(query)
+            locked = locked.select_for_update()
+        ids = list(locked.values_list("pk", flat=True))
+        named = set(Photo.objects.filter(_referenced(ids)).values_list("pk", flat=True))
+        photos = list(
+            Photo.objects.filter(pk__in=[i for i in ids if i not in named])
+            .select_related("agency", "school")
+            .order_by("pk")
+        )
         if not photos:
             return 0
         audit_many(actor=None, at=now, events=(_event(p, now) for p in photos))
@@ -68,19 +95,22 @@ def _delete(pks: list[int], before: dt.datetime, now: dt.datetime) -> int:
 def photos_expire(*, days: int | None = None, dry_run: bool = False) -> dict[str, int]:
     """Delete (or, dry, only count) the expired unlinked photos; ``days`` defaults to the setting.
 
-    ``kept_referenced`` counts the unlinked photos past the period that something still names.
+    ``kept_referenced`` counts the unlinked photos past the period that something still names. A period
+    under one day or over MAX_DAYS is refused (ValueError): 0 would expire every unlinked photo.
     """
     days = rule("UNLINKED_PHOTO_RETENTION_DAYS") if days is None else days
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"保留天数应为 1–{MAX_DAYS} 天，现为 {days}")
     now = clock.now()
     before = now - dt.timedelta(days=days)
-    old = Photo.objects.filter(link_state=LinkState.UNLINKED, uploaded_at__lt=before).count()
+    old = _old_unlinked(before).count()
     pks = list(expirable(before).order_by("pk").values_list("pk", flat=True))
     expired = len(pks) if dry_run else 0
     for start in range(0, 0 if dry_run else len(pks), CHUNK):
         chunk = pks[start : start + CHUNK]
         try:
             expired += _delete(chunk, before, now)
-        except ProtectedError:  # a conclusion or a graduation row names one of them: one by one
+        except ProtectedError:  # named by a row this module does not know: one by one
             for pk in chunk:
                 try:
                     expired += _delete([pk], before, now)

@@ -10,10 +10,10 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from gradphoto.common import clock
-from gradphoto.photos.models import LinkMethod
+from gradphoto.photos.models import LinkMethod, Photo
 
 from ..attach import photos_attach
 from ..models import LinkSuggestion, SuggestionState
@@ -71,7 +71,9 @@ def _sync(photo_ids: list[int], suggested: dict[int, Decision], now: Any) -> int
     """Bring these photos' suggestion rows in line with this run's ``suggested`` decisions: an open pair
     suggested again keeps its row and id (rank, score, reason and evidence refreshed), an open pair no
     longer suggested goes, a new pair is created, a pair a person decided stays as it is. Returns the
-    open rows kept or made."""
+    open rows kept or made. Photos deleted since they were decided (`gradphoto expire-photos`) are left
+    out; the others are locked against deletion until the rows are written."""
+    photo_ids = _still_there(photo_ids)
     wanted = {
         (photo_id, s.record.pk): (rank, s)
         for photo_id in photo_ids
@@ -104,6 +106,16 @@ def _sync(photo_ids: list[int], suggested: dict[int, Decision], now: Any) -> int
 
 
 SUGGESTION_VALUES = ("rank", "score", "reason", "evidence", "school_id")
+
+
+def _still_there(photo_ids: list[int]) -> list[int]:
+    """These photos as they still exist; on PostgreSQL locked (FOR NO KEY UPDATE, in id order) until the
+    transaction ends, so none can be deleted under new suggestion rows. SQLite's write transaction is
+    already exclusive."""
+    query = Photo.objects.filter(pk__in=photo_ids).order_by("pk")
+    if connection.features.has_select_for_update:
+        query = query.select_for_update(no_key=True)
+    return list(query.values_list("pk", flat=True))
 
 
 def _store_suggestions(decisions: list[Decision], school_ids: list[int] | None) -> int:

@@ -107,6 +107,7 @@ def test_claimed_applied_for_and_concluded_photos_are_kept(personas):
     Conclusion.objects.create(
         record=record, photo=concluded, verdict="correct", first_at=now, window_ends_at=now, updated_at=now
     )
+    assert expire("--dry-run") == {"older_than_days": 365, "expired": 0, "kept_referenced": 3}
     counts = expire()
     assert counts == {"older_than_days": 365, "expired": 0, "kept_referenced": 3}
     assert Photo.objects.count() == 3 and SearchCandidate.objects.count() == 1
@@ -120,8 +121,67 @@ def test_a_photo_linked_meanwhile_is_not_deleted(personas):
     assert Photo.objects.filter(pk=old.pk).exists() and not AuditEvent.objects.filter(action="photo.expired")
 
 
-def test_the_period_is_a_whole_number_of_days(personas):
-    for wrong in ("0", "-3", "abc"):
-        with pytest.raises(CommandError, match="at least 1"):
+def test_the_period_is_a_whole_number_of_days(personas, settings):
+    for wrong in ("0", "-3", "abc", "1000000"):
+        with pytest.raises(CommandError, match="1 to 36500"):
             expire("--older-than-days", wrong)
     assert photos_expire(dry_run=True)["older_than_days"] == 365
+    today = unlinked(personas, "王小二", age=dt.timedelta(0))
+    settings.GRADPHOTO = {**settings.GRADPHOTO, "UNLINKED_PHOTO_RETENTION_DAYS": 0}
+    with pytest.raises(CommandError) as refused:
+        expire()
+    assert refused.value.returncode == 2 and Photo.objects.filter(pk=today.pk).exists()
+
+
+def test_a_linkage_run_deciding_while_photos_expire_stores_the_rest(personas):
+    """expire-photos commits between a run's decisions and its suggestions: the run goes on without them."""
+    from gradphoto.linking.engine import runner
+    from gradphoto.linking.engine.keys import keys_refresh
+    from gradphoto.linking.tests.test_engine import an_id, substituted
+
+    record = make_record(personas.school, name="王小三", id_number=an_id(7))
+    typo = {"name": "王小二", "id_number": substituted(record.id_number)}
+    photo = make_photo(record, personas.agency, **typo)
+    Photo.objects.filter(pk=photo.pk).update(uploaded_at=clock.now() - 2 * YEAR)
+    keys_refresh()
+    decisions = runner.decide_all()
+    assert [d.decision for d in decisions] == ["suggested"]
+    assert photos_expire()["expired"] == 1
+    assert runner._store_suggestions(decisions, None) == 0 and not LinkSuggestion.objects.exists()
+
+
+def test_a_record_import_relinking_while_photos_expire_goes_on(personas, monkeypatch):
+    from gradphoto.linking import services
+
+    old = unlinked(personas, "王小二")
+    real = services.photo_link
+
+    def racing(*, photo, actor=None):
+        photos_expire()  # commits between the loop's read and the row lock
+        return real(photo=photo, actor=actor)
+
+    monkeypatch.setattr(services, "photo_link", racing)
+    assert services.photos_link_pending(school_ids=[personas.school.pk]) == {"unlinked": 1}
+    assert not Photo.objects.filter(pk=old.pk).exists()
+
+
+def test_the_same_bytes_uploaded_again_keep_their_file_through_a_sweep(personas, monkeypatch):
+    """An expired photo's file is a year old and unnamed; the same photo uploaded again must not lose it
+    to a sweep running between storing the bytes and writing the row that names them."""
+    from gradphoto.photos import services as photo_services
+    from gradphoto.photos.sweep import files_sweep
+
+    old = unlinked(personas, "王小二")
+    os.utime(default_storage.path(old.file), (time.time() - 400 * 24 * 3600,) * 2)
+    assert expire()["expired"] == 1
+    real = photo_services._create_stored
+
+    def racing(item, actor, batch):
+        files_sweep()  # the daily sweep-files runs now
+        return real(item, actor, batch)
+
+    monkeypatch.setattr(photo_services, "_create_stored", racing)
+    again = make_photo(
+        make_record(personas.school), personas.agency, name="王小二", data="photo 王小二 0".encode()
+    )
+    assert again.file == old.file and default_storage.exists(again.file)

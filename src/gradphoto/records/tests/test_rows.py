@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from gradphoto.common.idnumber import check_char
 from gradphoto.common.tabular import Cell, RowError, Table, read_table
+from gradphoto.graduation.rules import LEVEL_CODES
 from gradphoto.records.models import RecordStatus
 from gradphoto.records.rows import (
     LENGTHS,
@@ -167,6 +168,7 @@ def test_names_accepted(name: str) -> None:
 @pytest.mark.parametrize("level", sorted(LEVELS))
 def test_every_level_accepted(level: str) -> None:
     assert validate({"CC": level})[1] == []
+    assert level in LEVEL_CODES  # and the diploma registration knows its 培养层次 code
 
 
 @pytest.mark.parametrize("mode", sorted(STUDY_MODES))

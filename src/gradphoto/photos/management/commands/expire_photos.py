@@ -6,17 +6,17 @@ import argparse
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from gradphoto.common.conf import rule
-from gradphoto.photos.retention import photos_expire
+from gradphoto.photos.retention import MAX_DAYS, photos_expire
 
 
 def _days(text: str) -> int:
-    """A whole number of days, at least 1 (argparse exits 2 with the message otherwise)."""
-    if not text.isdigit() or int(text) < 1:
+    """Whole days from 1 to MAX_DAYS (argparse exits 2 with the message otherwise)."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
         raise argparse.ArgumentTypeError(
-            f"应为不小于 1 的整数天数 / a whole number of days, at least 1: {text!r}"
+            f"应为 1–{MAX_DAYS} 的整数天数 / whole days, 1 to {MAX_DAYS}: {text!r}"
         )
     return int(text)
 
@@ -36,7 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        counts = photos_expire(days=options["older_than_days"], dry_run=options["dry_run"])
+        try:  # the default comes from GRADPHOTO_UNLINKED_PHOTO_RETENTION_DAYS, which argparse does not check
+            counts = photos_expire(days=options["older_than_days"], dry_run=options["dry_run"])
+        except ValueError as error:
+            raise CommandError(f"GRADPHOTO_UNLINKED_PHOTO_RETENTION_DAYS: {error}", returncode=2) from error
         if options["json"]:
             self.stdout.write(json.dumps(counts))
         else:
