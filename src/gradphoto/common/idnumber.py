@@ -127,12 +127,16 @@ def is_valid(raw: str) -> bool:
 
 
 def mask(number: str) -> str:
-    """First 6 (address) and last 4 kept, birth date hidden: 110105********002X (RELIABILITY §4.3)."""
+    """First 6 (address) and last 4 kept, birth date hidden: 110105********002X (RELIABILITY §4.3).
+
+    A shorter number (a passport, a permit, a mistyped ID as collected) keeps only its first character
+    and last 2, so that no more than a quarter of it shows; 6 characters or fewer show none.
+    """
     number = normalise(number)
     if len(number) <= 6:
         return "*" * len(number)
-    if len(number) <= 10:
-        return number[:2] + "*" * (len(number) - 4) + number[-2:]
+    if len(number) < 15:
+        return number[:1] + "*" * (len(number) - 3) + number[-2:]
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 

@@ -198,7 +198,9 @@ def test_mask_18() -> None:
 def test_mask_short_values() -> None:
     assert mask("") == ""
     assert mask("1234") == "****"
-    assert mask("12345678") == "12****78"
+    assert mask("12345678") == "1*****78"
+    assert mask("E12345678") == "E******78"  # a passport
+    assert mask("H1234567801") == "H********01"  # a Hong Kong / Macau permit: 3 of 11 shown
     assert mask("110105491231002") == "110105*****1002"
 
 
