@@ -93,8 +93,9 @@ def find_record_for_photo(photo: Photo) -> StudentRecord | None:
         ).first()
         if by_code is not None:
             return by_code
+    # iexact: a passport holder's Latin name in another case is the same name (CJK names have no case).
     candidates = StudentRecord.objects.filter(
-        school_id=photo.school_id, name=photo.name_collected, id_number=photo.id_number_collected
+        school_id=photo.school_id, name__iexact=photo.name_collected, id_number=photo.id_number_collected
     )
     return one_candidate(list(candidates.only("pk", "status")[:3]))
 

@@ -30,7 +30,7 @@ from .compare import Identity
 from .memory import no_gc
 from .normalise import birth_of, id_is_valid, id_key, normalise_name, pinyin_key
 
-KEY_VERSION = 1
+KEY_VERSION = 2  # 2: Latin letters of names in capitals
 CHUNK = 20000
 RESIDENT_ID = "居民身份证"
 RECORD_FIELDS = ("pk", "school_id", "name", "id_type", "id_number", "birth_date", "student_no")

@@ -69,10 +69,11 @@ def _after_nfkc() -> dict[int, str | None]:
 
 @lru_cache(maxsize=1 << 18)
 def normalise_name(raw: str) -> str:
-    """NFKC, no spaces, one middle dot, simplified forms, '?' / private-use as a wildcard (§2.1)."""
+    """NFKC, no spaces, one middle dot, simplified forms, '?' / private-use as a wildcard (§2.1); Latin
+    letters (a passport holder's name) in capitals, as passports print them: John Smith is JOHNSMITH."""
     if not unicodedata.is_normalized("NFKC", raw):
         raw = unicodedata.normalize("NFKC", raw)
-    return raw.translate(_after_nfkc())
+    return raw.translate(_after_nfkc()).upper()
 
 
 def split_surname(name: str) -> tuple[str, str]:

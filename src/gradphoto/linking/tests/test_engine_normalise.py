@@ -74,6 +74,13 @@ def test_name_levels_tell_a_typo_from_another_person():
     assert name_level(person("李伟"), record) == NameLevel.DIFFERENT
 
 
+def test_a_latin_name_is_the_same_name_in_any_case():
+    """A passport holder's name, typed in capitals on one side and not on the other, is one name."""
+    assert normalise_name("John Smith") == normalise_name("JOHN SMITH") == "JOHNSMITH"
+    assert name_level(person("John Smith"), person("JOHN SMITH")) == NameLevel.EXACT
+    assert name_level(person("JOHN SMYTH"), person("JOHN SMITH")) == NameLevel.SIMILAR
+
+
 def _random_id(rng: random.Random) -> str:
     birth = f"{rng.randint(1980, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
     body = f"110105{birth}{rng.randint(0, 999):03d}"

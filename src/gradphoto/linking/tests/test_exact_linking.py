@@ -117,3 +117,9 @@ def test_a_deregistered_account_loses_its_records(personas):
     account_link_records(user=student)
     record.refresh_from_db()
     assert record.account is None
+
+
+def test_a_passport_holders_latin_name_links_in_any_case(personas):
+    record = make_record(personas.school, name="JOHN SMITH", id_type="护照", id_number="E12345678")
+    photo = make_photo(record, personas.agency, name="John Smith")
+    assert (photo.link_state, photo.record_id) == ("linked", record.pk)
