@@ -74,7 +74,9 @@ _SCHOOL_CODE = re.compile(r"[0-9]{5}")
 _NAME_DIGIT_OR_LATIN = re.compile(r"[\dA-Za-zＡ-Ｚａ-ｚ\u00c0-\u024f]")
 # A name as a passport writes it: Latin words (accents allowed) joined by one space, hyphen, apostrophe
 # or dot; no digits, no double or edge blanks.
-_LATIN_NAME = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:(?: |-|'|\. ?)[A-Za-z\u00c0-\u024f]+)*\.?")
+_LATIN_LETTER = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # Latin-1 and Extended-A/B, not × ÷
+_LATIN_NAME = re.compile(rf"[{_LATIN_LETTER}]+(?:(?: |-|'|\. ?)[{_LATIN_LETTER}]+)*\.?")
+EXAM_NO_DIGITS = 14
 # Blanks and hidden characters, zero-width ones too (pasted from the web).
 _NAME_SPACE_OR_CONTROL = re.compile(rf"[\s{HIDDEN.pattern[1:-1]}]")
 _FIELD_LIMITS = {"MZ": 24, "ZYMC": 50, "XXZXDM": 32}
@@ -164,8 +166,7 @@ def _record(check: RowCheck, school_code: str, today: dt.date) -> RecordRow | No
     """All field checks of one row; None when any failed."""
     school = _school(check, school_code)
     student_no = check.identifier("XH", required=True)
-    # 考生号 is 14 digits, which an Excel number holds exactly (PRODUCT.md names only ID and 学号 as text).
-    exam_no = check.identifier("KSH", required=False, whole_numbers=True) or ""
+    exam_no = _exam_no(check)
     name = _name(
         check, foreign=ID_TYPE_ALIASES.get(check.text("ZJLX"), check.text("ZJLX")) not in ("", RESIDENT_ID)
     )
@@ -215,13 +216,21 @@ def _school(check: RowCheck, school_code: str) -> str:
     return code
 
 
+def _exam_no(check: RowCheck) -> str:
+    """考生号: text, or an Excel number showing all 14 digits (PRODUCT.md names only ID and 学号 as text);
+    a number of another length has lost a leading zero or digits (`numeric_cell`)."""
+    cell = check.cells.get("KSH")
+    whole = cell is not None and cell.numeric and len(cell.text) == EXAM_NO_DIGITS
+    return check.identifier("KSH", required=False, whole_numbers=whole) or ""
+
+
 def _name(check: RowCheck, *, foreign: bool = False) -> str:
     """`name_format`: at least 2 characters; no digits, Latin letters or spaces (· allowed). With a
     passport or another non-resident document the name may be written in Latin letters as on it."""
     name = check.required("XM")
     if not name or not check.max_length("XM", name, 40):
         return name
-    if foreign and _LATIN_NAME.fullmatch(name):
+    if foreign and len(name) >= 2 and _LATIN_NAME.fullmatch(name):
         return name
     if len(name) < 2:
         check.fail("XM", "name_format", f"姓名“{name}”至少应有 2 个字")

@@ -199,6 +199,7 @@ def test_a_candidate_number_excel_shows_whole_is_kept_a_rounded_one_refused() ->
     rows, errors = validate({"KSH": ("21110101150001", True)})
     assert errors == [] and rows[0].exam_no == "21110101150001"
     assert codes(KSH=("2.11101E+17", True)) == {("KSH", "numeric_cell")}
+    assert codes(KSH=("9110101150001", True)) == {("KSH", "numeric_cell")}  # 0 lost from 09110…
 
 
 @pytest.mark.parametrize("text", ["1.10105E+17", "1.1E17", "1.10105e+17"])
@@ -324,7 +325,7 @@ def test_a_passport_holder_may_have_a_latin_name(name: str) -> None:
     assert codes(XM=name) == {("XM", "name_format")}  # with a 居民身份证 the name is in characters
 
 
-@pytest.mark.parametrize("name", ["JOHN  SMITH", "JOHN SMITH2", "-JOHN", "J\u200bOHN"])
+@pytest.mark.parametrize("name", ["JOHN  SMITH", "JOHN SMITH2", "-JOHN", "J\u200bOHN", "JOHN×SMITH", "A"])
 def test_a_latin_name_is_still_checked(name: str) -> None:
     assert codes(XM=name, ZJLX="护照", SFZH="E12345678") == {("XM", "name_format")}
 
