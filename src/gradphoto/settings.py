@@ -266,6 +266,8 @@ GRADPHOTO: dict[str, Any] = {
     "PHOTO_SEARCHES_PER_DAY": int(os.environ.get("GRADPHOTO_PHOTO_SEARCHES_PER_DAY", "5")),
     "CLAIM_DELAY_HOURS": int(os.environ.get("GRADPHOTO_CLAIM_DELAY_HOURS", "24")),
     "PHOTO_SEARCH_TTL_MINUTES": int(os.environ.get("GRADPHOTO_PHOTO_SEARCH_TTL_MINUTES", "30")),
+    # Days after its job ended before `gradphoto sweep-files` deletes an uploaded file (photos/sweep.py).
+    "UPLOAD_RETENTION_DAYS": int(os.environ.get("GRADPHOTO_UPLOAD_RETENTION_DAYS", "30")),
     # Days after upload before `gradphoto expire-photos` deletes a photo nobody could link (retention.py).
     "UNLINKED_PHOTO_RETENTION_DAYS": int(os.environ.get("GRADPHOTO_UNLINKED_PHOTO_RETENTION_DAYS", "365")),
 }

@@ -89,7 +89,7 @@ def store_upload_content_addressed(upload: Any, *, folder: str, extension: str) 
         size += len(chunk)
     hexdigest = digest.hexdigest()
     name = f"{folder}/{hexdigest[:2]}/{hexdigest[2:4]}/{hexdigest}.{extension}"
-    if not default_storage.exists(name):
+    if not (default_storage.exists(name) and _touched(name)):
         upload.seek(0)
         saved = default_storage.save(name, File(upload))
         if saved != name:  # a concurrent writer stored the same bytes first

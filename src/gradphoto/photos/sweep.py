@@ -1,11 +1,13 @@
-"""Photo files no row names any more, removed after a grace period (RELIABILITY.md REQ-CC-05).
+"""Stored files no row names any more, removed after a grace period (RELIABILITY.md REQ-CC-05, REQ-PI-03).
 
 Files are written content-addressed before their rows commit (a crash cannot leave a row without its
 file), so a killed or refused batch can leave files behind. Deleting them on rollback is unsafe: another
-row may name the same bytes. Instead `gradphoto sweep-files` deletes, under `photos/` and `thumbs/`
-only, the files that no Photo, StagedPhoto or correction application names and that are older than the
-grace period (a running import names its files within seconds). Staged rows of jobs that ended, or that
-nobody retried within the grace period, go first, so their files can go too.
+row may name the same bytes. Instead `gradphoto sweep-files` deletes, under `photos/`, `thumbs/` and
+`imports/` only, the files that no Photo, StagedPhoto, correction application or kept import job names
+and that are older than the grace period (a running import names its files within seconds; bytes stored
+again are touched). Staged rows of jobs that ended, or that nobody retried within the grace period, go
+first, so their files can go too. An uploaded 学籍 file or photo batch is kept while its job may still
+read it and for UPLOAD_RETENTION_DAYS after the job ended (`_uploads_kept`).
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from itertools import chain
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db.models import Q
 
 from gradphoto.common import clock
+from gradphoto.common.conf import rule
 from gradphoto.corrections.models import Application
-from gradphoto.imports.models import JobStatus
+from gradphoto.imports.models import ImportJob, JobStatus
 
 from .models import Photo, StagedPhoto
 
-FOLDERS = ("photos", "thumbs")
+FOLDERS = ("photos", "thumbs", "imports")
 GRACE = dt.timedelta(hours=24)
 
 
@@ -34,7 +38,17 @@ def _walk(folder: str) -> Iterator[str]:
         yield from _walk(f"{folder}/{directory}")
 
 
+def _uploads_kept() -> Any:
+    """Import jobs whose uploaded files are kept: unfinished or failed ones (a retry reads the file again),
+    and those that ended less than UPLOAD_RETENTION_DAYS ago. After that the upload (a whole batch of
+    faces with names and ID numbers) goes; the rows it made and the job's report stay."""
+    since = clock.now() - dt.timedelta(days=rule("UPLOAD_RETENTION_DAYS"))
+    ended = Q(status__in=[JobStatus.DONE, JobStatus.REJECTED]) & Q(finished_at__lt=since)
+    return ImportJob.objects.exclude(ended)
+
+
 def _named() -> set[str]:
+    jobs = _uploads_kept()
     return set(
         chain.from_iterable(
             (
@@ -43,6 +57,8 @@ def _named() -> set[str]:
                 StagedPhoto.objects.values_list("file", flat=True),
                 StagedPhoto.objects.exclude(thumbnail="").values_list("thumbnail", flat=True),
                 Application.objects.exclude(new_photo="").values_list("new_photo", flat=True),
+                jobs.values_list("file", flat=True),
+                jobs.exclude(extra_file="").values_list("extra_file", flat=True),
             )
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
+from gradphoto.common import clock
 from gradphoto.common.images import store_content_addressed
 from gradphoto.common.testing import make_photo, make_record
 from gradphoto.imports.models import JobStatus
@@ -78,3 +80,33 @@ def test_only_unnamed_files_past_the_grace_period_go(personas):
     counts = sweep()
     assert counts["staged_rows_dropped"] == 1 and counts["deleted"] == 1
     assert not default_storage.exists(waiting) and not StagedPhoto.objects.exists()
+
+
+def test_an_ended_jobs_upload_goes_after_the_retention_period(personas):
+    """A batch ZIP holds faces with names and ID numbers: it is kept while a retry may read it, and for
+    UPLOAD_RETENTION_DAYS (30) after its job ended; the job's report stays."""
+
+    def job(data: bytes, status: str, ended_days_ago: int):
+        made = job_create(
+            kind="photos", organisation=personas.agency, user=None, filename="b.zip", data=data, enqueue=False
+        )
+        made.status, made.finished_at = status, clock.now() - dt.timedelta(days=ended_days_ago)
+        made.save()
+        os.utime(default_storage.path(made.file), (time.time() - 3 * DAY,) * 2)
+        return made
+
+    old_done = job(b"old batch", JobStatus.DONE, 31)
+    recent = job(b"recent batch", JobStatus.DONE, 10)
+    failed = job(b"failed batch", JobStatus.FAILED, 100)
+    counts = sweep()
+    assert counts["deleted"] == 1 and not default_storage.exists(old_done.file)
+    assert default_storage.exists(recent.file) and default_storage.exists(failed.file)
+    again = job_create(
+        kind="photos",
+        organisation=personas.agency,
+        user=None,
+        filename="b.zip",
+        data=b"old batch",
+        enqueue=False,
+    )
+    assert again.file == old_done.file and default_storage.exists(again.file)
