@@ -22,19 +22,8 @@ from gradphoto.photos.models import LinkState, Photo
 from gradphoto.photos.retention import _delete, photos_expire
 from gradphoto.verification.models import Conclusion
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_storage")]
 YEAR = dt.timedelta(days=365)
-
-
-@pytest.fixture(autouse=True)
-def own_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-    }
 
 
 def expire(*options: str) -> dict[str, int]:

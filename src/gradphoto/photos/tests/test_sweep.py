@@ -19,7 +19,7 @@ from gradphoto.imports.models import JobStatus
 from gradphoto.imports.services import job_create
 from gradphoto.photos.models import StagedPhoto
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_storage")]
 DAY = 24 * 3600
 
 
@@ -34,18 +34,6 @@ def sweep(*options: str) -> dict[str, int]:
     out = io.StringIO()
     call_command("sweep_files", "--json", *options, stdout=out)
     return json.loads(out.getvalue())
-
-
-@pytest.fixture(autouse=True)
-def own_storage(settings, tmp_path):
-    """A storage of this test's own: the counts below must not see other tests' files."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path},
-        },
-    }
 
 
 def test_only_unnamed_files_past_the_grace_period_go(personas):
