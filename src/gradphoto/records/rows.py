@@ -167,9 +167,7 @@ def _record(check: RowCheck, school_code: str, today: dt.date) -> RecordRow | No
     school = _school(check, school_code)
     student_no = check.identifier("XH", required=True)
     exam_no = _exam_no(check)
-    name = _name(
-        check, foreign=ID_TYPE_ALIASES.get(check.text("ZJLX"), check.text("ZJLX")) not in ("", RESIDENT_ID)
-    )
+    name = _name(check, foreign=_id_type_of(check.text("ZJLX")) != RESIDENT_ID)
     sex, birth, id_type, id_number = _identity(check, today)
     major, level, study_mode, length = _programme(check)
     enrolled, expected = _dates(check, today)
@@ -269,8 +267,13 @@ def _identity(check: RowCheck, today: dt.date) -> tuple[str, dt.date | None, str
 
 def _id_type(check: RowCheck) -> str:
     """证件类型: empty means 居民身份证 (PRODUCT.md); other types are kept as typed."""
-    id_type = check.text("ZJLX") or RESIDENT_ID
+    id_type = _id_type_of(check.text("ZJLX"))
     check.max_length("ZJLX", id_type, 20)
+    return id_type
+
+
+def _id_type_of(text: str) -> str:
+    id_type = text or RESIDENT_ID
     return ID_TYPE_ALIASES.get(id_type, id_type)
 
 
