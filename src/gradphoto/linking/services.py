@@ -146,7 +146,7 @@ def photo_link(*, photo: Photo, actor: Any = None) -> str:
 
 
 def _records_by_rule(photos: list[Photo]) -> list[StudentRecord | None]:
-    """find_record_for_photo for many photos in two queries (exact equality, as in the database)."""
+    """find_record_for_photo for many photos in two queries (the same rule: names compared without case)."""
     records = StudentRecord.objects.only(
         "school_id", "name", "id_number", "collection_uid", "status"
     ).order_by()
@@ -158,10 +158,10 @@ def _records_by_rule(photos: list[Photo]) -> list[StudentRecord | None]:
         id_number__in={p.id_number_collected for p in photos},
     )
     for record in candidates:
-        identities[(record.school_id, record.name, record.id_number)].append(record)
+        identities[(record.school_id, record.name.upper(), record.id_number)].append(record)
     found: list[StudentRecord | None] = []
     for photo in photos:
-        same = identities.get((photo.school_id, photo.name_collected, photo.id_number_collected), [])
+        same = identities.get((photo.school_id, photo.name_collected.upper(), photo.id_number_collected), [])
         found.append(by_code.get((photo.collection_code, photo.school_id)) or one_candidate(same))
     return found
 

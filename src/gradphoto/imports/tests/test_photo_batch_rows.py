@@ -183,3 +183,12 @@ def test_an_unreadable_photo_under_a_stored_number_says_so(tmp_path, personas, f
     _, summary = run(tmp_path, damaged(data, rows[1]["ZPWJ"]))
     assert (summary["unchanged"], summary["rejected"]) == (1, 1)
     assert codes(summary) == {3: {"corrupt_member"}}
+
+
+def test_a_passport_holder_photographed_under_a_latin_name_links_in_any_case(tmp_path, personas, faces):
+    """学籍 keeps a passport number and a Latin name as typed; the batch types them its own way."""
+    record = make_record(personas.school, name="JOHN SMITH", id_type="护照", id_number="E12345678")
+    rows = [photo_row(record, 1, XM="John Smith", SFZH="E12345678")]
+    code, summary = run(tmp_path, batch_zip(rows, {rows[0]["ZPWJ"]: faces[0]}))
+    assert code == 0 and summary["linked"] == 1, summary
+    assert Photo.objects.get().record == record
