@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from gradphoto.common import idnumber
@@ -59,6 +60,15 @@ def _swap(app: Application, details: dict[str, Any]) -> None:
     app.counterpart = other
 
 
+def _unlinked_photo(app: Application, **identity: str) -> Photo | None:
+    """The school's unlinked photo with this identity, locked on PostgreSQL until the application is
+    saved: `gradphoto expire-photos` cannot delete it in between (it waits, then sees it named)."""
+    query = Photo.objects.filter(school=app.school, link_state=LinkState.UNLINKED, **identity).order_by("pk")
+    if connection.features.has_select_for_update:
+        query = query.select_for_update(no_key=True)
+    return query.first()
+
+
 def _fix_identity(app: Application, details: dict[str, Any]) -> None:
     name = str(details.get("wrong_name", "")).strip()
     number = idnumber.normalise(str(details.get("wrong_id_number", "")))
@@ -66,9 +76,7 @@ def _fix_identity(app: Application, details: dict[str, Any]) -> None:
         raise DomainError(
             _("Give the name and ID number printed on the paper photo."), code="wrong_identity_required"
         )
-    photo = Photo.objects.filter(
-        school=app.school, link_state=LinkState.UNLINKED, name_collected=name, id_number_collected=number
-    ).first()
+    photo = _unlinked_photo(app, name_collected=name, id_number_collected=number)
     if photo is None:
         raise DomainError(
             _("No unlinked photo of this school carries that name and ID number."), code="photo_not_found"
@@ -89,9 +97,7 @@ def _new_photo(app: Application, details: dict[str, Any]) -> None:
 def _graduated(app: Application, details: dict[str, Any]) -> None:
     collection_no = str(details.get("collection_no", "")).strip()
     if collection_no:
-        photo = Photo.objects.filter(
-            school=app.school, link_state=LinkState.UNLINKED, collection_no=collection_no
-        ).first()
+        photo = _unlinked_photo(app, collection_no=collection_no)
         if photo is None:
             raise DomainError(
                 _("No unlinked photo of this school has that collection number."), code="photo_not_found"
