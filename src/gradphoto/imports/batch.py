@@ -29,6 +29,18 @@ def numbers_in_state(job: ImportJob, limit: int, state: str) -> tuple[list[str],
     return numbers, (len(numbers) if len(numbers) < limit else query.count())
 
 
+def expired_numbers(job: ImportJob, limit: int) -> tuple[list[str], int]:
+    """The first `limit` 采集号 of the batch's photos that `gradphoto expire-photos` deleted, and how many
+    there are (from their `photo.expired` audit rows: the photos themselves are gone)."""
+    from gradphoto.audit.models import AuditEvent
+
+    if job.kind != ImportKind.PHOTOS:
+        return [], 0
+    events = AuditEvent.objects.filter(action="photo.expired", before__batch=job.pk).order_by("pk")
+    numbers = [before.get("collection_no", "") for before in events.values_list("before", flat=True)[:limit]]
+    return numbers, (len(numbers) if len(numbers) < limit else events.count())
+
+
 def batch_photos(job: ImportJob) -> list[BatchPhoto]:
     """Every photo the job created, in import order, with its manifest row and its link state now."""
     from gradphoto.photos.models import Photo

@@ -13,7 +13,7 @@ from gradphoto.common.errors import DomainError
 from gradphoto.common.typing import AuthedRequest
 
 from .access import IMPORT_ROLES, get_job_for_user, jobs_visible_to
-from .batch import numbers_in_state
+from .batch import expired_numbers, numbers_in_state
 from .explain import described, explanation, shows_explanations
 from .forms import PhotosUploadForm, RecordsUploadForm
 from .models import ImportJob, ImportKind, JobStatus
@@ -62,11 +62,13 @@ def detail(request: AuthedRequest, job_id: int) -> HttpResponse:
 
 def _detail_context(job: ImportJob) -> dict[str, object]:
     """Row errors with their column labels (and English sentences in the English UI), the file error's
-    sentence, and the 采集号 of the batch's photos that are not linked now, or are duplicate collections."""
+    sentence, and the 采集号 of the batch's photos that are not linked now, are duplicate collections, or
+    were deleted unlinked after the retention period."""
     file_code = (job.file_error or {}).get("code", "")
     done = job.status == JobStatus.DONE
     unlinked, unlinked_total = numbers_in_state(job, SHOWN_UNLINKED, "unlinked") if done else ([], 0)
     duplicates, duplicates_total = numbers_in_state(job, SHOWN_UNLINKED, "duplicate") if done else ([], 0)
+    expired, expired_total = expired_numbers(job, SHOWN_UNLINKED) if done else ([], 0)
     return {
         "job": job,
         "errors": described(job.errors[:SHOWN_ERRORS]),
@@ -78,6 +80,8 @@ def _detail_context(job: ImportJob) -> dict[str, object]:
         "unlinked_total": unlinked_total,
         "duplicates": duplicates,
         "duplicates_total": duplicates_total,
+        "expired": expired,
+        "expired_total": expired_total,
     }
 
 

@@ -63,6 +63,7 @@ def _event(photo: Photo, now: dt.datetime) -> tuple[str, type[Photo], int, dict[
         "school": photo.school.code,
         "uploaded_at": photo.uploaded_at.isoformat(),
         "sha256": photo.sha256,
+        "batch": photo.batch_id,  # the batch's report page says which of its photos expired
     }
     return ("photo.expired", Photo, photo.pk, before, {"expired_at": now.isoformat()})
 

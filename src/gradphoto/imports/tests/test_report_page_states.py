@@ -3,6 +3,7 @@ finds the import list in the nav, with each job's organisation; a batch names th
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
@@ -131,3 +132,28 @@ def test_the_page_names_at_most_the_first_unlinked_photos(client, personas, monk
     assert "The first 2 of 3 are shown." in page
     numbers = [row[0].value for row in report_of(client, job)["photos"].iter_rows(min_row=2)]
     assert numbers == ["U0", "U1", "U2"]  # the report lists them all; no manifest to read: rows empty
+
+
+def test_the_page_names_the_photos_that_expired_unlinked(client, personas):
+    """After `gradphoto expire-photos`, the batch's page says which of its photos were deleted, and why."""
+    from gradphoto.common import clock
+    from gradphoto.photos.models import Photo
+    from gradphoto.photos.retention import photos_expire
+
+    job = job_create(
+        kind="photos", organisation=personas.agency, user=None, filename="b.zip", data=b"x", enqueue=False
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, summary={"unlinked": 2})
+    record = make_record(personas.school)
+    for n in range(2):
+        make_photo(record, personas.agency, batch=job, collection_no=f"U{n}", name="别的人", id_number="1")
+    Photo.objects.filter(collection_no="U0").update(uploaded_at=clock.now() - dt.timedelta(days=400))
+    assert photos_expire()["expired"] == 1
+    client.force_login(personas.erin)
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    expired, unlinked = page[page.index('id="expired"') :], page[page.index('id="unlinked"') :]
+    assert "<code>U0</code>" in expired and "U1" not in expired and "已删除" in expired
+    assert "<code>U1</code>" in unlinked and "U0" not in unlinked.split('id="expired"')[0]
+    english(client)
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert "1 photo of this batch was still not linked" in page
