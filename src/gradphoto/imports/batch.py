@@ -3,7 +3,7 @@ the unlinked ones, the XLSX report lists them all with the manifest row that nam
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from gradphoto.common.errors import DomainError
 
@@ -29,14 +29,21 @@ def numbers_in_state(job: ImportJob, limit: int, state: str) -> tuple[list[str],
     return numbers, (len(numbers) if len(numbers) < limit else query.count())
 
 
+EXPIRED = "expired"  # the state the report gives a photo `gradphoto expire-photos` deleted
+
+
+def _expired_events(job: ImportJob) -> Any:
+    from gradphoto.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(action="photo.expired", before__batch=job.pk).order_by("pk")
+
+
 def expired_numbers(job: ImportJob, limit: int) -> tuple[list[str], int]:
     """The first `limit` 采集号 of the batch's photos that `gradphoto expire-photos` deleted, and how many
     there are (from their `photo.expired` audit rows: the photos themselves are gone)."""
-    from gradphoto.audit.models import AuditEvent
-
     if job.kind != ImportKind.PHOTOS:
         return [], 0
-    events = AuditEvent.objects.filter(action="photo.expired", before__batch=job.pk).order_by("pk")
+    events = _expired_events(job)
     numbers = [before.get("collection_no", "") for before in events.values_list("before", flat=True)[:limit]]
     return numbers, (len(numbers) if len(numbers) < limit else events.count())
 
@@ -48,8 +55,11 @@ def batch_photos(job: ImportJob) -> list[BatchPhoto]:
     if job.kind != ImportKind.PHOTOS:
         return []
     photos = Photo.objects.filter(batch=job).order_by("pk").values_list("collection_no", "link_state")
+    expired = [b.get("collection_no", "") for b in _expired_events(job).values_list("before", flat=True)]
     rows = manifest_rows(job)
-    return [BatchPhoto(number, rows.get(number), state) for number, state in photos]
+    found = [BatchPhoto(number, rows.get(number), state) for number, state in photos]
+    gone = [BatchPhoto(number, rows.get(number), EXPIRED) for number in expired]
+    return sorted(found + gone, key=lambda p: (p.row is None, p.row or 0)) if gone else found
 
 
 def manifest_rows(job: ImportJob) -> dict[str, int]:

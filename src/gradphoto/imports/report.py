@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from gradphoto.common.export import excel_safe
 
-from .batch import batch_photos
+from .batch import EXPIRED, batch_photos
 from .explain import english, field_label
 from .models import ImportJob, JobStatus
 
@@ -113,5 +113,8 @@ def _photos(book: Workbook, job: ImportJob) -> None:
     sheet = book.create_sheet("photos")
     sheet.append(list(PHOTO_HEADERS))
     for photo in photos:
+        if photo.link_state == EXPIRED:
+            sheet.append([excel_safe(photo.collection_no), photo.row, "超过保留期已删除", EXPIRED])
+            continue
         state = LinkState(photo.link_state)
         sheet.append([excel_safe(photo.collection_no), photo.row, str(state.label), state.value])

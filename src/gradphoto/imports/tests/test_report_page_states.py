@@ -154,6 +154,31 @@ def test_the_page_names_the_photos_that_expired_unlinked(client, personas):
     expired, unlinked = page[page.index('id="expired"') :], page[page.index('id="unlinked"') :]
     assert "<code>U0</code>" in expired and "U1" not in expired and "已删除" in expired
     assert "<code>U1</code>" in unlinked and "U0" not in unlinked.split('id="expired"')[0]
+    sheet = report_of(client, job)["photos"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [
+        ["U1", None, "未关联", "unlinked"],
+        ["U0", None, "超过保留期已删除", "expired"],
+    ]
     english(client)
     page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert "1 photo of this batch was still not linked" in page
+
+
+def test_the_report_keeps_an_expired_photo_at_its_manifest_row(client, personas):
+    from gradphoto.common import clock
+    from gradphoto.photos.models import Photo
+    from gradphoto.photos.retention import photos_expire
+
+    first, stranger = make_record(personas.school), make_record(personas.school)
+    rows = [photo_row(first, 1), photo_row(stranger, 2, XM="不存在的人"), photo_row(first, 3)]
+    photos = {row["ZPWJ"]: face for row, face in zip(rows, photo_set(3), strict=True)}
+    job = finished("photos", personas.erin, "b.zip", batch_zip(rows, photos))
+    Photo.objects.filter(collection_no="CJ000002").update(uploaded_at=clock.now() - dt.timedelta(days=400))
+    assert photos_expire()["expired"] == 1
+    client.force_login(personas.erin)
+    sheet = report_of(client, job)["photos"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [
+        ["CJ000001", 2, "已关联", "linked"],
+        ["CJ000002", 3, "超过保留期已删除", "expired"],
+        ["CJ000003", 4, "重复采集", "duplicate"],
+    ]
