@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from gradphoto.accounts.models import User
@@ -26,7 +26,16 @@ from .attach import photo_attach
 from .engine.candidates import photos_near_record
 from .engine.keys import RECORD_FIELDS, keys_refresh, record_identity
 from .engine.scoring import score
-from .models import CLAIM_TRANSITIONS, ClaimEvent, ClaimState, PhotoClaim, PhotoSearch, SearchCandidate
+from .models import (
+    CLAIM_TRANSITIONS,
+    ClaimEvent,
+    ClaimState,
+    LinkSuggestion,
+    PhotoClaim,
+    PhotoSearch,
+    SearchCandidate,
+    SuggestionState,
+)
 
 MAX_CANDIDATES = 3
 # Stricter than the staff queue: a student sees a face only on two agreeing parts of the identity.
@@ -81,23 +90,28 @@ def _candidates(record: StudentRecord) -> list[tuple[Photo, float]]:
 
 
 def _refused_photos(record: StudentRecord) -> set[int]:
-    """Photos the university has decided are not this record's (a claim it dismissed or gave to another):
-    offering them again would let a second claim through without anyone contesting it."""
-    return set(
-        ClaimEvent.objects.filter(
-            claim__record=record, to_state=ClaimState.CANCELLED, actor_role__in=DECIDING_ROLES
-        ).values_list("claim__photo_id", flat=True)
-    )
+    """Photos the university has decided are not this record's (a claim it dismissed or gave to another,
+    a suggestion it rejected in the queue): offering them again would let a claim through that overrides
+    the decision without anyone contesting it."""
+    dismissed = ClaimEvent.objects.filter(
+        claim__record=record, to_state=ClaimState.CANCELLED, actor_role__in=DECIDING_ROLES
+    ).values_list("claim__photo_id", flat=True)
+    rejected = LinkSuggestion.objects.filter(record=record, state=SuggestionState.REJECTED)
+    return set(dismissed) | set(rejected.values_list("photo_id", flat=True))
 
 
 def photo_search(*, student: User, record_id: int) -> PhotoSearch:
     """Run one search for the student's own record; the answer never depends on other people's data."""
     record = eligible_record(student, record_id)
-    if searches_left(student) <= 0:
-        audit_record(actor=student, action="photo_search.limited", obj=record)  # kept: no rollback here
-        raise SearchLimitReached(_("You have used today's searches. Try again tomorrow."))
     with transaction.atomic():
-        return _search(student, record)
+        # Counted inside the transaction, under a lock of the student's row (SQLite: the write lock taken
+        # at BEGIN), so parallel requests cannot each see one search left.
+        if connection.features.has_select_for_update:
+            User.objects.select_for_update().filter(pk=student.pk).first()
+        if searches_left(student) > 0:
+            return _search(student, record)
+    audit_record(actor=student, action="photo_search.limited", obj=record)  # kept: outside the rollback
+    raise SearchLimitReached(_("You have used today's searches. Try again tomorrow."))
 
 
 def _search(student: User, record: StudentRecord) -> PhotoSearch:
@@ -233,6 +247,11 @@ def _apply_one(claim_id: int) -> str:
             return "effective"
         if rival or photo.link_state != LinkState.UNLINKED:
             _contest(photo.pk, None, "contested" if rival else "photo linked meanwhile")
+            return "conflicted"
+        if Photo.objects.filter(record_id=claim.record_id, link_state=LinkState.LINKED).exists():
+            # The record's own photo arrived during the wait: linking would file this one as its duplicate
+            # and take it out of the pool its real owner searches. The university decides.
+            _contest(photo.pk, None, "record has a photo now")
             return "conflicted"
         state = photo_attach(photo_id=photo.pk, record_id=claim.record_id, method=LinkMethod.CLAIM)
         claim_move(claim, None, ClaimState.EFFECTIVE, f"photo {state}")

@@ -97,8 +97,10 @@ def test_the_daily_limit_counts_searches_per_shanghai_day(settings, setup):
     record, _, _, client = setup
     settings.GRADPHOTO = {**settings.GRADPHOTO, "PHOTO_SEARCHES_PER_DAY": 2}
     with time_machine.travel(NOON, tick=False):
-        assert [search(client, record)[2].pk is not None for _ in range(2)]
+        for _ in range(2):
+            search(client, record)
         before = PhotoSearch.objects.count()
+        assert before == 2
         _, page, _ = search(client, record)
         assert PhotoSearch.objects.count() == before and "search" in page.lower()
         assert AuditEvent.objects.filter(action="photo_search.limited").exists()
@@ -230,3 +232,29 @@ def test_a_photo_the_university_refused_this_record_is_not_offered_again(persona
     claim_move(claim, personas.alice, ClaimState.CANCELLED, "dismissed by the university")
     _, _, again = search(client, record)
     assert again.result_count == 0
+
+
+def test_a_pair_the_university_rejected_is_not_offered_to_the_student(personas, setup):
+    from gradphoto.common import clock
+    from gradphoto.linking.models import LinkSuggestion, SuggestionState
+
+    record, mine, _, client = setup
+    LinkSuggestion.objects.create(
+        photo=mine, record=record, school=personas.school, score=20.0, created_at=clock.now(),
+        state=SuggestionState.REJECTED,
+    )  # fmt: skip
+    _, _, found = search(client, record)
+    assert found.result_count == 0
+
+
+def test_a_claim_falls_due_after_the_record_got_its_own_photo_goes_to_the_university(personas, setup):
+    """Linking it then would file it as the record's duplicate: out of the pool its owner searches."""
+    record, mine, _, client = setup
+    _, _, found = search(client, record)
+    client.post(reverse("linking:claim", args=[found.token, 1]))
+    claim = PhotoClaim.objects.get()
+    make_photo(record, personas.agency)  # the record's own photo arrives, exactly typed: it links
+    assert claims_apply_due(now=claim.effective_at) == {"conflicted": 1}
+    claim.refresh_from_db()
+    mine.refresh_from_db()
+    assert claim.state == ClaimState.CONFLICTED and mine.link_state == LinkState.UNLINKED

@@ -1,0 +1,44 @@
+"""没照片,找找看 under parallel requests on PostgreSQL: the daily limit holds (RELIABILITY.md REQ-FP-06)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from gradphoto.common.testing import make_photo, make_record, make_student
+from gradphoto.linking.claims import SearchLimitReached, photo_search
+from gradphoto.linking.models import PhotoSearch
+from gradphoto.linking.tests.test_engine import an_id, substituted
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_parallel_searches_cannot_pass_the_daily_limit(personas, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's write lock already serialises the transactions")
+    settings.GRADPHOTO = {**settings.GRADPHOTO, "PHOTO_SEARCHES_PER_DAY": 2}
+    record = make_record(personas.school, name="李明", id_number=an_id(101))
+    make_photo(record, personas.agency, name="李铭", id_number=substituted(record.id_number))
+    student = make_student(record)
+    outcomes: list[str] = []
+    start = threading.Barrier(6)
+
+    def search() -> None:
+        try:
+            start.wait(10)
+            photo_search(student=student, record_id=record.pk)
+            outcomes.append("searched")
+        except SearchLimitReached:
+            outcomes.append("limited")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=search) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["limited"] * 4 + ["searched"] * 2
+    assert PhotoSearch.objects.filter(student=student).count() == 2
