@@ -19,10 +19,11 @@ from gradphoto.common.access import person_checked, role_required
 from gradphoto.common.conf import rule
 from gradphoto.common.errors import DomainError, NotFound
 from gradphoto.common.typing import AuthedRequest
+from gradphoto.photos.models import LinkState
 
 from . import claims, queue
 from .forms import ClaimDecisionForm, SuggestionDecisionForm
-from .models import PhotoSearch
+from .models import ClaimState, PhotoSearch
 
 THUMBNAIL_SIZE = (120, 160)
 RECORDS = "verification:records"
@@ -92,13 +93,22 @@ def thumbnail(request: AuthedRequest, token: str, rank: int) -> HttpResponse:
 def claim(request: AuthedRequest, token: str, rank: int) -> HttpResponse:
     """这是我的照片: the claim waits CLAIM_DELAY_HOURS before the photo appears on 学籍信息."""
     try:
-        claims.photo_claim(student=request.user, token=token, rank=rank)
+        made = claims.photo_claim(student=request.user, token=token, rank=rank)
     except NotFound as error:
         raise Http404 from error
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(RECORDS)
-    messages.success(request, _("Your claim is recorded. The photo appears here after the waiting time."))
+    if made.state == ClaimState.CONFLICTED:
+        messages.warning(
+            request,
+            _(
+                "Your claim is recorded, but this photo is claimed by someone else too: "
+                "your school decides, and you will be told."
+            ),
+        )
+    else:
+        messages.success(request, _("Your claim is recorded. The photo appears here after the waiting time."))
     return redirect(RECORDS)
 
 
@@ -131,15 +141,25 @@ def work_queue(request: AuthedRequest) -> HttpResponse:
 def _queue_decision(
     request: AuthedRequest, decide: Callable[..., object], done: str, **target: int
 ) -> HttpResponse:
-    """Run one queue decision: 404 for objects the user may not know, the message otherwise."""
+    """Run one queue decision: 404 for objects the user may not know, the message otherwise; a photo the
+    decision filed as a duplicate collection (the record had a photo meanwhile) is said as such."""
     try:
-        decide(staff=request.user, **target)
+        outcome = decide(staff=request.user, **target)
     except NotFound as error:
         raise Http404 from error
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, done)
+        if outcome == LinkState.DUPLICATE:
+            messages.warning(
+                request,
+                _(
+                    "That student's record already had a photo: this one is kept as a duplicate "
+                    "collection and replaces nothing (a change of photo goes through an application)."
+                ),
+            )
+        else:
+            messages.success(request, done)
     return redirect("linking:queue")
 
 

@@ -160,8 +160,9 @@ def test_two_students_claiming_one_photo_go_to_the_university(personas, setup):
     _, _, second = search(twin_client, twin)
     assert second.result_count >= 1 and second.candidates.first().photo == mine
     client.post(reverse("linking:claim", args=[first.token, 1]))
-    twin_client.post(reverse("linking:claim", args=[second.token, 1]))
+    said = twin_client.post(reverse("linking:claim", args=[second.token, 1]), follow=True).content.decode()
     assert set(PhotoClaim.objects.values_list("state", flat=True)) == {ClaimState.CONFLICTED}
+    assert "由学校作出决定" in said and "等待期结束后" not in said  # not told the photo will just appear
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
         claims_apply_due()
     mine.refresh_from_db()

@@ -130,6 +130,17 @@ def test_a_suggestion_the_run_no_longer_makes_is_removed_and_a_decided_one_is_ke
     assert left == {suggestion.pk, rejected.pk}
 
 
+def test_accepting_for_a_record_that_got_a_photo_meanwhile_says_it_is_a_duplicate(personas, suggestion):
+    make_photo(suggestion.record, personas.agency)  # the record's own photo arrived: linked
+    said = client_for(personas.alice).post(
+        reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"}, follow=True
+    )
+    page = said.content.decode()
+    assert "已有照片" in page and "照片已关联到" not in page
+    suggestion.photo.refresh_from_db()
+    assert suggestion.photo.link_state == LinkState.DUPLICATE
+
+
 def test_rejecting_keeps_the_photo_unlinked(personas, suggestion):
     client_for(personas.frank).post(
         reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "reject"}
