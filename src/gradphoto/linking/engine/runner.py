@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from gradphoto.common import clock
-from gradphoto.photos.models import LinkMethod, Photo
+from gradphoto.photos.models import LinkMethod, LinkState, Photo
 
 from ..attach import photos_attach
 from ..models import LinkSuggestion, SuggestionState
@@ -133,6 +133,16 @@ def _store_suggestions(decisions: list[Decision], school_ids: list[int] | None) 
     return stored
 
 
+def _drop_moot_suggestions(school_ids: list[int] | None) -> int:
+    """Open suggestions of photos linked since (a claim, an import, a correction): nothing to review."""
+    moot = LinkSuggestion.objects.filter(state=SuggestionState.OPEN).exclude(
+        photo__link_state=LinkState.UNLINKED
+    )
+    if school_ids is not None:
+        moot = moot.filter(school_id__in=school_ids)
+    return moot.delete()[0]
+
+
 def run(*, school_ids: Iterable[int] | None = None) -> dict[str, Any]:
     """Link what is certain, suggest what is probable, for the unlinked photos (of some schools)."""
     from ..claims import claims_apply_due
@@ -148,6 +158,7 @@ def run(*, school_ids: Iterable[int] | None = None) -> dict[str, Any]:
         decisions = decide_all(scope)
         _apply_links(decisions, counts)
         stored = _store_suggestions(decisions, scope)
+        _drop_moot_suggestions(scope)
     return {
         "photos": len(decisions),
         "linked": counts.get("linked", 0),

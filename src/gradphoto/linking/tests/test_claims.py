@@ -259,3 +259,20 @@ def test_a_claim_falls_due_after_the_record_got_its_own_photo_goes_to_the_univer
     claim.refresh_from_db()
     mine.refresh_from_db()
     assert claim.state == ClaimState.CONFLICTED and mine.link_state == LinkState.UNLINKED
+
+
+def test_a_claimed_photos_suggestions_leave_the_queue_data_with_the_next_run(personas, setup):
+    from gradphoto.linking.engine import run
+    from gradphoto.linking.models import LinkSuggestion
+
+    record, mine, _, client = setup
+    other = make_record(personas.school, name="李敏", id_number=an_id(909))
+    LinkSuggestion.objects.create(photo=mine, record=other, school=personas.school, score=9.0, created_at=NOON)
+    _, _, found = search(client, record)
+    client.post(reverse("linking:claim", args=[found.token, 1]))
+    claim = PhotoClaim.objects.get()
+    with time_machine.travel(claim.effective_at + dt.timedelta(minutes=1)):
+        run()  # applies the due claim, then finds the photo's suggestion moot
+    mine.refresh_from_db()
+    assert mine.link_state == LinkState.LINKED
+    assert not LinkSuggestion.objects.filter(photo=mine, state="open").exists()
