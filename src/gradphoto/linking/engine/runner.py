@@ -62,8 +62,8 @@ def _apply_links(decisions: list[Decision], counts: dict[str, int]) -> None:
 def _open_suggestions(photo_ids: set[int], school_ids: list[int] | None) -> list[int]:
     """Photos among ``photo_ids`` that have open suggestions (one read of the open ones in scope)."""
     query = LinkSuggestion.objects.filter(state=SuggestionState.OPEN)
-    if school_ids is not None:
-        query = query.filter(school_id__in=school_ids)
+    if school_ids is not None:  # the run's scope is the photos' schools
+        query = query.filter(photo__school_id__in=school_ids)
     return sorted({pk for pk in query.values_list("photo_id", flat=True) if pk in photo_ids})
 
 
@@ -91,7 +91,9 @@ def _sync(photo_ids: list[int], suggested: dict[int, Decision], now: Any) -> int
             "score": scored.weight,
             "reason": decision.reason,
             "evidence": scored.evidence,
-            "school_id": int(decision.photo.school),  # the photo's own school, as read: the queue's scope
+            # The queue's scope: the university of the suggested record decides whether this is its
+            # student's photo (the photo's own school may be a typing error, or another university's).
+            "school_id": int(scored.record.school),
         }
         row = existing.get((photo_id, record_id))
         if row is None:
@@ -139,7 +141,7 @@ def _drop_moot_suggestions(school_ids: list[int] | None) -> int:
         photo__link_state=LinkState.UNLINKED
     )
     if school_ids is not None:
-        moot = moot.filter(school_id__in=school_ids)
+        moot = moot.filter(photo__school_id__in=school_ids)
     return moot.delete()[0]
 
 

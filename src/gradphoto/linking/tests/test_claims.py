@@ -267,7 +267,9 @@ def test_a_claimed_photos_suggestions_leave_the_queue_data_with_the_next_run(per
 
     record, mine, _, client = setup
     other = make_record(personas.school, name="李敏", id_number=an_id(909))
-    LinkSuggestion.objects.create(photo=mine, record=other, school=personas.school, score=9.0, created_at=NOON)
+    LinkSuggestion.objects.create(
+        photo=mine, record=other, school=personas.school, score=9.0, created_at=NOON
+    )
     _, _, found = search(client, record)
     client.post(reverse("linking:claim", args=[found.token, 1]))
     claim = PhotoClaim.objects.get()

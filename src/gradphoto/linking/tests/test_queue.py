@@ -98,15 +98,21 @@ def test_a_new_engine_run_keeps_an_open_suggestion_and_its_id_so_an_open_queue_s
     assert response.status_code == 200 and "照片已关联到 张龙" in response.content.decode()
 
 
-def test_a_kept_suggestion_follows_its_photo_to_another_school(personas, suggestion):
+def test_the_records_university_decides_wherever_the_photo_was_collected(personas, suggestion):
+    """A photo collected under another school's code, suggested for this school's student: this school
+    decides; the other school never sees this school's student (name, number, ID)."""
     from gradphoto.photos.models import Photo
 
     Photo.objects.filter(pk=suggestion.photo_id).update(school=personas.other_school)
     run()
     kept = LinkSuggestion.objects.get(photo=suggestion.photo, record=suggestion.record)
-    assert kept.pk == suggestion.pk and kept.school_id == personas.other_school.pk
+    assert kept.pk == suggestion.pk and kept.school_id == personas.school.pk
     page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
-    assert f'data-suggestion="{suggestion.pk}"' not in page  # the old school no longer sees it
+    assert f'data-suggestion="{suggestion.pk}"' in page
+    page = client_for(personas.bob).get(reverse("linking:queue")).content.decode()
+    assert f'data-suggestion="{suggestion.pk}"' not in page and suggestion.record.name not in page
+    accept = reverse("linking:suggestion_decide", args=[suggestion.pk])
+    assert client_for(personas.bob).post(accept, {"action": "accept"}).status_code == 404
 
 
 def test_a_suggestion_the_run_no_longer_makes_is_removed_and_a_decided_one_is_kept(personas, suggestion):
