@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return redirect_to_login(_back_to(request))
             if getattr(user, "role", None) not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -31,6 +32,17 @@ def role_required(*roles: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+def _back_to(request: HttpRequest) -> str:
+    """Where to go after logging in again. A button pressed after the session ended (a POST) cannot be
+    replayed by the browser's GET: the page the button was on, when it is one of ours, else the start."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.path and referer.netloc == request.get_host():
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/"
 
 
 def person_checked(view: View) -> View:
