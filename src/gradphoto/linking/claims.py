@@ -135,6 +135,11 @@ def _search(student: User, record: StudentRecord) -> PhotoSearch:
     return search
 
 
+def search_fresh(search: PhotoSearch) -> bool:
+    """Whether the search's thumbnails and claims are still open (PHOTO_SEARCH_TTL_MINUTES)."""
+    return search.created_at >= clock.now() - dt.timedelta(minutes=rule("PHOTO_SEARCH_TTL_MINUTES"))
+
+
 def search_candidate(student: User, token: str, rank: int) -> SearchCandidate:
     """A candidate of the student's own fresh search, else 404 (thumbnails, claims)."""
     since = clock.now() - dt.timedelta(minutes=rule("PHOTO_SEARCH_TTL_MINUTES"))

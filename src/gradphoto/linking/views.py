@@ -52,14 +52,19 @@ def search_results(request: AuthedRequest, token: str) -> HttpResponse:
     found = PhotoSearch.objects.filter(token=token, student=request.user).select_related("record").first()
     if found is None:
         raise Http404
+    # Past PHOTO_SEARCH_TTL_MINUTES the thumbnails and claims are refused: the page says so, the same way
+    # whatever the search found (no oracle), and offers a new search.
+    expired = not claims.search_fresh(found)
     return render(
         request,
         "linking/search.html",
         {
             "search": found,
-            "candidates": list(found.candidates.all()),
+            "expired": expired,
+            "candidates": [] if expired else list(found.candidates.all()),
             "searches_left": claims.searches_left(request.user),
             "claim_hours": rule("CLAIM_DELAY_HOURS"),
+            "ttl_minutes": rule("PHOTO_SEARCH_TTL_MINUTES"),
         },
     )
 
@@ -95,6 +100,8 @@ def claim(request: AuthedRequest, token: str, rank: int) -> HttpResponse:
     try:
         made = claims.photo_claim(student=request.user, token=token, rank=rank)
     except NotFound as error:
+        if PhotoSearch.objects.filter(token=token, student=request.user).exists():  # expired meanwhile
+            return redirect("linking:search_results", token)
         raise Http404 from error
     except DomainError as error:
         messages.error(request, error.message)

@@ -278,3 +278,24 @@ def test_a_claimed_photos_suggestions_leave_the_queue_data_with_the_next_run(per
     mine.refresh_from_db()
     assert mine.link_state == LinkState.LINKED
     assert not LinkSuggestion.objects.filter(photo=mine, state="open").exists()
+
+
+def test_results_past_their_time_say_so_and_a_claim_from_them_returns_there(personas, setup):
+    record, _, _, client = setup
+    _, _, found = search(client, record)
+    results = reverse("linking:search_results", args=[found.token])
+    with time_machine.travel(found.created_at + dt.timedelta(minutes=31)):
+        page = client.get(results).content.decode()
+        assert 'id="results-expired"' in page and "<img" not in page and 'id="search-again"' in page
+        claimed = client.post(reverse("linking:claim", args=[found.token, 1]))
+        assert claimed.status_code == 302 and claimed["Location"] == results
+        assert not PhotoClaim.objects.exists()
+    nothing = make_record(personas.school, name="周强", id_number=an_id(301, area="320102"))
+    other = Client()
+    other.force_login(make_student(nothing))
+    _, _, empty = search(other, nothing)
+    with time_machine.travel(empty.created_at + dt.timedelta(minutes=31)):  # the same words: no oracle
+        assert (
+            'id="results-expired"'
+            in other.get(reverse("linking:search_results", args=[empty.token])).content.decode()
+        )
