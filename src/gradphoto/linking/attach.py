@@ -3,7 +3,8 @@
 A photo links only while it is unlinked (locked, then updated); a record keeps at most one current
 photo, so a further photo for a linked record is kept as a duplicate collection. Records are locked in
 primary key order, like linking.services.photo_link, so two linkers cannot both make a current photo.
-One audit row per linked photo, written in bulk by gradphoto.audit.services.audit_many.
+One audit row per linked photo, written in bulk by gradphoto.audit.services.audit_many; after commit the
+students of newly linked photos are told the photo is there to verify.
 """
 
 from __future__ import annotations
@@ -81,7 +82,16 @@ def photos_attach(
             events.append((f"photo.{state}", Photo, photo_id, before, after))
         _write_links(updates)
         audit_many(actor=actor, at=now, events=events)
+        ready = [photo_id for photo_id, state in results.items() if state == LinkState.LINKED]
+        if ready:  # the student hears the photo is there to verify, as after an import (once per photo)
+            transaction.on_commit(lambda: _tell_students(ready))
     return results
+
+
+def _tell_students(photo_ids: list[int]) -> None:
+    from gradphoto.notifications.services import notify_photos_ready
+
+    notify_photos_ready(photo_ids=photo_ids)
 
 
 def photo_attach(*, photo_id: int, record_id: int, method: str, actor: Any = None, note: str = "") -> str:

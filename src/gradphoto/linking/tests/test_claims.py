@@ -299,3 +299,17 @@ def test_results_past_their_time_say_so_and_a_claim_from_them_returns_there(pers
             'id="results-expired"'
             in other.get(reverse("linking:search_results", args=[empty.token])).content.decode()
         )
+
+
+def test_the_student_is_told_when_the_claimed_photo_is_there_to_verify(
+    personas, setup, django_capture_on_commit_callbacks
+):
+    from gradphoto.notifications.models import Message
+
+    record, _, student, client = setup
+    _, _, found = search(client, record)
+    client.post(reverse("linking:claim", args=[found.token, 1]))
+    claim = PhotoClaim.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        claims_apply_due(now=claim.effective_at)
+    assert Message.objects.filter(user=student, kind="photo.ready").count() >= 1
