@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from gradphoto.common.conf import rule
 from gradphoto.records.models import RecordStatus
 from gradphoto.verification.models import Verdict, WrongReason
 from gradphoto.verification.selectors import Case, RecordCard
@@ -59,7 +60,8 @@ def applicable_forms(card: RecordCard) -> list[FormChoice]:
             _choice(
                 card,
                 FormType.DELETE_VERDICT,
-                _("Your verdict is locked after 24 hours; the university can delete it."),
+                _("Your verdict is locked after %(h)s hours; the university can delete it.")
+                % {"h": rule("VERDICT_WINDOW_HOURS")},
             )
         )
     return choices

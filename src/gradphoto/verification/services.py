@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from gradphoto.accounts.models import Role, User
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock
+from gradphoto.common.conf import rule
 from gradphoto.common.errors import Conflict, DomainError, NotAllowed, NotFound
 from gradphoto.photos.models import LinkState, Photo
 from gradphoto.records.models import RecordStatus, StudentRecord
@@ -90,7 +91,10 @@ def _submit(student: User, record_id: int, verdict: str, wrong_reason: str) -> C
         )
         return conclusion
     if now >= live.window_ends_at:
-        raise VerdictLocked(_("The 24-hour window has passed; the verdict can no longer be changed."))
+        hours = {"h": rule("VERDICT_WINDOW_HOURS")}
+        raise VerdictLocked(
+            _("The %(h)s-hour window has passed; the verdict can no longer be changed.") % hours
+        )
     if live.verdict == verdict and live.wrong_reason == wrong_reason:
         return live  # a double click or a second tab: nothing changes, nothing is recorded
     before = _snapshot(live)
