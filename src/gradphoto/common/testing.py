@@ -6,6 +6,8 @@ import datetime as dt
 import io
 import itertools
 import random
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -182,3 +184,27 @@ def run_gradphoto(home: Any, *args: str, timeout: int = 300) -> Any:
     env.pop("DATABASE_URL", None)
     command = [sys.executable, "-m", "gradphoto.cli", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def at_once(task: Callable[[], Any], times: int, *, timeout: float = 60) -> list[Any]:
+    """Run ``task`` in ``times`` threads that start together, each on its own database connection
+    (closed after); the results, and each exception raised, in the order the threads finished."""
+    from django.db import connection
+
+    start, outcomes = threading.Barrier(times), []
+
+    def run() -> None:
+        try:
+            start.wait(timeout)
+            outcomes.append(task())
+        except Exception as error:  # the caller asserts on what each thread met
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return outcomes

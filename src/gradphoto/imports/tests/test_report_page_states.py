@@ -116,14 +116,20 @@ def test_the_batch_report_lists_every_photo_with_its_row_and_link_now(client, pe
     assert "<code>CJ000002</code>" in unlinked and "CJ000001" not in unlinked
 
 
-def test_the_page_names_at_most_the_first_unlinked_photos(client, personas, monkeypatch):
+def done_batch_of_unlinked(personas, count: int) -> ImportJob:
+    """A finished batch (no manifest to read back) whose photos U0, U1 … link to nobody."""
     job = job_create(
         kind="photos", organisation=personas.agency, user=None, filename="b.zip", data=b"x", enqueue=False
     )
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, summary={"unlinked": 3})
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, summary={"unlinked": count})
     record = make_record(personas.school)
-    for n in range(3):
+    for n in range(count):
         make_photo(record, personas.agency, batch=job, collection_no=f"U{n}", name="别的人", id_number="1")
+    return job
+
+
+def test_the_page_names_at_most_the_first_unlinked_photos(client, personas, monkeypatch):
+    job = done_batch_of_unlinked(personas, 3)
     monkeypatch.setattr(views, "SHOWN_UNLINKED", 2)
     client.force_login(personas.erin)
     english(client)
@@ -140,13 +146,7 @@ def test_the_page_names_the_photos_that_expired_unlinked(client, personas):
     from gradphoto.photos.models import Photo
     from gradphoto.photos.retention import photos_expire
 
-    job = job_create(
-        kind="photos", organisation=personas.agency, user=None, filename="b.zip", data=b"x", enqueue=False
-    )
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, summary={"unlinked": 2})
-    record = make_record(personas.school)
-    for n in range(2):
-        make_photo(record, personas.agency, batch=job, collection_no=f"U{n}", name="别的人", id_number="1")
+    job = done_batch_of_unlinked(personas, 2)
     Photo.objects.filter(collection_no="U0").update(uploaded_at=clock.now() - dt.timedelta(days=400))
     assert photos_expire()["expired"] == 1
     client.force_login(personas.erin)

@@ -7,9 +7,9 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from gradphoto.common import clock
+from gradphoto.common.testing import at_once
 from gradphoto.notifications.models import Message
 from gradphoto.notifications.services import deliver
 
@@ -42,22 +42,8 @@ def test_two_workers_send_each_message_once(settings):
         )
         for n in range(20)
     )
-    start = threading.Barrier(2)
-    results: list[dict[str, int]] = []
-
-    def worker() -> None:
-        try:
-            start.wait()
-            results.append(deliver())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == 2
+    results = at_once(deliver, 2)
+    assert len(results) == 2 and all(isinstance(r, dict) for r in results), results
     assert Counter(SENT) == Counter(f"m{n}" for n in range(20))
     assert sum(r["sent"] for r in results) == 20
     # A message the other worker already sent is not even listed, so skips are at most 20.
