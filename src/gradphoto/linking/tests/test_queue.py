@@ -14,7 +14,7 @@ from gradphoto.linking import labels
 from gradphoto.linking.engine import run
 from gradphoto.linking.models import ClaimState, LinkSuggestion, PhotoClaim
 from gradphoto.linking.tests.test_engine import an_id, swapped
-from gradphoto.photos.models import LinkState
+from gradphoto.photos.models import LinkState, Photo
 
 pytestmark = pytest.mark.django_db
 
@@ -101,8 +101,6 @@ def test_a_new_engine_run_keeps_an_open_suggestion_and_its_id_so_an_open_queue_s
 def test_the_records_university_decides_wherever_the_photo_was_collected(personas, suggestion):
     """A photo collected under another school's code, suggested for this school's student: this school
     decides; the other school never sees this school's student (name, number, ID)."""
-    from gradphoto.photos.models import Photo
-
     Photo.objects.filter(pk=suggestion.photo_id).update(school=personas.other_school)
     run()
     kept = LinkSuggestion.objects.get(photo=suggestion.photo, record=suggestion.record)
@@ -255,3 +253,17 @@ def test_every_reason_the_engine_gives_has_words_for_people():
     given -= {"below_threshold", "no_candidate"}  # reasons of `none`: no suggestion, nothing in the queue
     assert {"id_missing", "id_birth_only", "weak"} <= given
     assert given <= set(labels.REASONS), given - set(labels.REASONS)
+
+
+def test_staff_see_what_tells_two_candidates_apart_and_no_award_for_a_linked_photo(personas, suggestion):
+    page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
+    record = suggestion.record
+    assert f"{record.major} · {record.level} · {record.enrolled_on:%Y} 年入学" in page
+    other = make_record(personas.school, name="张某")
+    photo = suggestion.photo
+    student = make_student(other)
+    contested(other, photo, student)
+    Photo.objects.filter(pk=photo.pk).update(record=other, link_state=LinkState.LINKED)
+    page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
+    claim_block = page[page.index("data-contested-photo") :]
+    assert 'value="award"' not in claim_block and 'value="dismiss"' in claim_block
