@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 
 from gradphoto.common.errors import NotAllowed
 from gradphoto.linking import claims, queue
+from gradphoto.linking.models import PhotoClaim
 
 from .common import ErrorOut, user_of
 
@@ -47,6 +48,18 @@ class ClaimOut(Schema):
     record_id: int
     state: str
     effective_at: dt.datetime
+
+
+class ContestedClaimOut(Schema):
+    id: int
+    photo_id: int
+    record_id: int
+    created_at: dt.datetime
+    photo_linked_meanwhile: bool
+
+
+def _claim_out(made: PhotoClaim) -> ClaimOut:
+    return ClaimOut(id=made.pk, record_id=made.record_id, state=made.state, effective_at=made.effective_at)
 
 
 def _staff(request: HttpRequest) -> None:
@@ -116,5 +129,42 @@ def search(request: HttpRequest, record_id: int) -> Status:
 def claim(request: HttpRequest, token: UUID, rank: int) -> Status:
     _student(request)
     made = claims.photo_claim(student=user_of(request), token=str(token), rank=rank)
-    out = ClaimOut(id=made.pk, record_id=made.record_id, state=made.state, effective_at=made.effective_at)
-    return Status(201, out)
+    return Status(201, _claim_out(made))
+
+
+@router.post("/claims/{claim_id}/cancel", response={200: ClaimOut, **ERRORS})
+def claim_cancel(request: HttpRequest, claim_id: int) -> ClaimOut:
+    """The student withdraws a pending claim of their own."""
+    _student(request)
+    return _claim_out(claims.claim_cancel(student=user_of(request), claim_id=claim_id))
+
+
+@router.get("/claims/contested", response={200: list[ContestedClaimOut], **ERRORS})
+def list_contested(request: HttpRequest) -> list[ContestedClaimOut]:
+    """Claims the university decides (two claimants, or the photo linked meanwhile), of its students."""
+    _staff(request)
+    return [
+        ContestedClaimOut(
+            id=c.pk,
+            photo_id=c.photo_id,
+            record_id=c.record_id,
+            created_at=c.created_at,
+            photo_linked_meanwhile=c.photo.record_id is not None,
+        )
+        for c in queue.contested_claims(user_of(request))
+    ]
+
+
+@router.post("/claims/{claim_id}/award", response={200: dict, **ERRORS})
+def claim_award(request: HttpRequest, claim_id: int) -> dict[str, str]:
+    """Give the photo to this claimant; the other claims on it are closed, every claimant is told."""
+    _staff(request)
+    return {"link_state": queue.claim_award(staff=user_of(request), claim_id=claim_id)}
+
+
+@router.post("/claims/{claim_id}/dismiss", response={200: dict, **ERRORS})
+def claim_dismiss(request: HttpRequest, claim_id: int) -> dict[str, str]:
+    """Not this claimant's photo; the student is told."""
+    _staff(request)
+    queue.claim_dismiss(staff=user_of(request), claim_id=claim_id)
+    return {"state": "cancelled"}

@@ -151,3 +151,39 @@ def test_the_photo_urls_the_api_gives_open_with_the_token_and_for_nobody_else(
     thumbnail = found["candidates"][0]["thumbnail_url"]
     assert client.get(thumbnail, **auth(seeker_token)).status_code == 200
     assert client.get(thumbnail, **auth(token)).status_code == 404  # another student
+
+
+def test_contested_claims_are_listed_and_decided_by_the_records_university_only(client, personas):
+    from gradphoto.linking.tests.test_queue import contested
+
+    record = make_record(personas.school, name="张龙")
+    photo = make_photo(make_record(personas.school), personas.agency, name="张庞", id_number="1")
+    claim = contested(record, photo, make_student(record))
+    alice, bob = api_token_issue(user=personas.alice), api_token_issue(user=personas.bob)
+    student = api_token_issue(user=make_student(make_record(personas.school)))
+    listed = client.get("/api/v1/linking/claims/contested", **auth(alice)).json()
+    assert [(c["id"], c["photo_linked_meanwhile"]) for c in listed] == [(claim.pk, False)]
+    assert client.get("/api/v1/linking/claims/contested", **auth(bob)).json() == []
+    award = f"/api/v1/linking/claims/{claim.pk}/award"
+    assert client.post(award, **auth(bob)).status_code == 404  # another school's student
+    assert client.post(award, **auth(student)).status_code == 403
+    assert client.post(award, **auth(alice)).json() == {"link_state": "linked"}
+    again = client.post(award, **auth(alice))
+    assert again.status_code == 409 and again.json()["code"] == "already_decided"
+
+
+def test_a_student_withdraws_only_a_claim_of_their_own(client, personas):
+    from gradphoto.common import clock
+    from gradphoto.linking.models import PhotoClaim
+
+    record = make_record(personas.school)
+    owner = make_student(record)
+    photo = make_photo(make_record(personas.school), personas.agency, name="别人", id_number="1")
+    now = clock.now()
+    claim = PhotoClaim.objects.create(
+        student=owner, record=record, photo=photo, school=personas.school, created_at=now, effective_at=now
+    )
+    cancel = f"/api/v1/linking/claims/{claim.pk}/cancel"
+    other = api_token_issue(user=make_student(make_record(personas.school)))
+    assert client.post(cancel, **auth(other)).status_code == 404
+    assert client.post(cancel, **auth(api_token_issue(user=owner))).json()["state"] == "cancelled"
