@@ -258,9 +258,22 @@ def _apply_one(claim_id: int) -> str:
             # and take it out of the pool its real owner searches. The university decides.
             _contest(photo.pk, None, "record has a photo now")
             return "conflicted"
+        if not _still_eligible(claim):  # the record changed during the wait: a person looks again
+            _contest(photo.pk, None, "record changed")
+            return "conflicted"
         state = photo_attach(photo_id=photo.pk, record_id=claim.record_id, method=LinkMethod.CLAIM)
         claim_move(claim, None, ClaimState.EFFECTIVE, f"photo {state}")
         return "effective"
+
+
+def _still_eligible(claim: PhotoClaim) -> bool:
+    """The claim's record is still the claimant's, REGISTERED, at a school that uses the system."""
+    return StudentRecord.objects.filter(
+        pk=claim.record_id,
+        account_id=claim.student_id,
+        status=RecordStatus.REGISTERED,
+        school__excluded=False,
+    ).exists()
 
 
 def claims_apply_due(*, now: dt.datetime | None = None) -> dict[str, int]:

@@ -17,7 +17,7 @@ from gradphoto.linking.claims import claims_apply_due
 from gradphoto.linking.models import ClaimState, PhotoClaim, PhotoSearch
 from gradphoto.linking.tests.test_engine import an_id, substituted
 from gradphoto.photos.models import LinkState
-from gradphoto.records.models import RecordStatus
+from gradphoto.records.models import RecordStatus, StudentRecord
 
 pytestmark = pytest.mark.django_db
 NOON = dt.datetime(2026, 3, 2, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai
@@ -313,3 +313,14 @@ def test_the_student_is_told_when_the_claimed_photo_is_there_to_verify(
     with django_capture_on_commit_callbacks(execute=True):
         claims_apply_due(now=claim.effective_at)
     assert Message.objects.filter(user=student, kind="photo.ready").count() >= 1
+
+
+def test_a_claim_whose_record_changed_during_the_wait_goes_to_the_university(personas, setup):
+    record, mine, _, client = setup
+    _, _, found = search(client, record)
+    client.post(reverse("linking:claim", args=[found.token, 1]))
+    claim = PhotoClaim.objects.get()
+    StudentRecord.objects.filter(pk=record.pk).update(status=RecordStatus.SUSPENDED)  # 休学 meanwhile
+    assert claims_apply_due(now=claim.effective_at) == {"conflicted": 1}
+    mine.refresh_from_db()
+    assert mine.link_state == LinkState.UNLINKED
