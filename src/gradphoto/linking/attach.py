@@ -53,7 +53,7 @@ def _write_links(updates: list[tuple[Any, ...]]) -> None:
 
 
 def photos_attach(
-    *, pairs: list[tuple[int, int]], method: str, actor: Any = None, note: str = ""
+    *, pairs: list[tuple[int, int]], method: str, actor: Any = None, note: str = "", notify: bool = True
 ) -> dict[int, str]:
     """Link (photo, record) pairs in one transaction; photo pk → new state ('' when it was not unlinked)."""
     results: dict[int, str] = {}
@@ -83,17 +83,21 @@ def photos_attach(
         _write_links(updates)
         audit_many(actor=actor, at=now, events=events)
         ready = [photo_id for photo_id, state in results.items() if state == LinkState.LINKED]
-        if ready:  # the student hears the photo is there to verify, as after an import (once per photo)
-            transaction.on_commit(lambda: _tell_students(ready))
+        if ready and notify:  # the student hears the photo is there to verify, as after an import
+            transaction.on_commit(lambda: _tell_students(ready), robust=True)
     return results
 
 
 def _tell_students(photo_ids: list[int]) -> None:
-    from gradphoto.notifications.services import notify_photos_ready
+    """As a background task: a million-photo run must not wait for a million messages."""
+    from gradphoto.notifications.tasks import photos_ready
 
-    notify_photos_ready(photo_ids=photo_ids)
+    photos_ready.enqueue(photo_ids)
 
 
-def photo_attach(*, photo_id: int, record_id: int, method: str, actor: Any = None, note: str = "") -> str:
+def photo_attach(
+    *, photo_id: int, record_id: int, method: str, actor: Any = None, note: str = "", notify: bool = True
+) -> str:
     """Link one unlinked photo to a record; '' when the photo was linked meanwhile."""
-    return photos_attach(pairs=[(photo_id, record_id)], method=method, actor=actor, note=note)[photo_id]
+    pairs = [(photo_id, record_id)]
+    return photos_attach(pairs=pairs, method=method, actor=actor, note=note, notify=notify)[photo_id]

@@ -235,35 +235,43 @@ def claim_cancel(*, student: User, claim_id: int) -> PhotoClaim:
 
 
 def _apply_one(claim_id: int) -> str:
-    """One due claim: it links, or it is contested (another claim, or the photo linked meanwhile)."""
+    """One due claim: it links, or it goes to the university (another claim, the photo linked meanwhile,
+    the record given a photo or changed meanwhile)."""
     with transaction.atomic():
-        # The photo first, then the claim: the order photo_claim takes them in (no deadlock between a
-        # due claim applied and a new claim on the same photo).
-        photo_id = PhotoClaim.objects.filter(pk=claim_id).values_list("photo_id", flat=True).first()
-        if photo_id is None:
+        # The record, then the photo, then the claim: the order photos_attach takes the record and the
+        # photo in (queue accept and award), and photo_claim takes the photo and the claim in.
+        pair = PhotoClaim.objects.filter(pk=claim_id).values_list("record_id", "photo_id").first()
+        if pair is None:
             return "skipped"
-        photo = Photo.objects.select_for_update().get(pk=photo_id)
+        StudentRecord.objects.select_for_update().filter(pk=pair[0]).first()
+        photo = Photo.objects.select_for_update().get(pk=pair[1])
         claim = PhotoClaim.objects.select_for_update().filter(pk=claim_id, state=ClaimState.PENDING).first()
         if claim is None:
             return "skipped"
-        rival = PhotoClaim.objects.filter(photo=photo, state__in=OPEN_CLAIMS).exclude(pk=claim.pk).exists()
         if photo.link_state != LinkState.UNLINKED and photo.record_id == claim.record_id:
             claim_move(claim, None, ClaimState.EFFECTIVE, "already linked to this record")
             return "effective"
+        rival = PhotoClaim.objects.filter(photo=photo, state__in=OPEN_CLAIMS).exclude(pk=claim.pk).exists()
         if rival or photo.link_state != LinkState.UNLINKED:
             _contest(photo.pk, None, "contested" if rival else "photo linked meanwhile")
             return "conflicted"
-        if Photo.objects.filter(record_id=claim.record_id, link_state=LinkState.LINKED).exists():
-            # The record's own photo arrived during the wait: linking would file this one as its duplicate
-            # and take it out of the pool its real owner searches. The university decides.
-            _contest(photo.pk, None, "record has a photo now")
-            return "conflicted"
-        if not _still_eligible(claim):  # the record changed during the wait: a person looks again
-            _contest(photo.pk, None, "record changed")
+        if (obstacle := claim_obstacle(claim)) is not None:
+            _contest(photo.pk, None, obstacle.code)
             return "conflicted"
         state = photo_attach(photo_id=photo.pk, record_id=claim.record_id, method=LinkMethod.CLAIM)
         claim_move(claim, None, ClaimState.EFFECTIVE, f"photo {state}")
         return "effective"
+
+
+def claim_obstacle(claim: PhotoClaim) -> Conflict | None:
+    """Why the claimed photo may not become the record's photo now, or None: the record got its own photo
+    during the wait (linking would file the claimed one as its duplicate, out of the pool its real owner
+    searches), or it is no longer the claimant's REGISTERED record at a school that uses the system."""
+    if Photo.objects.filter(record_id=claim.record_id, link_state=LinkState.LINKED).exists():
+        return Conflict(_("This student's record has a photo now."), code="record_has_photo")
+    if not _still_eligible(claim):
+        return Conflict(_("This student's record changed since the claim."), code="record_changed")
+    return None
 
 
 def _still_eligible(claim: PhotoClaim) -> bool:

@@ -171,8 +171,16 @@ def claim_award(*, staff: User, claim_id: int) -> str:
     claim = _claim(staff, claim_id)
     if claim.state != ClaimState.CONFLICTED:
         raise Conflict(_("This claim was already decided."), code="already_decided")
+    from .claims import claim_obstacle
+
+    if (obstacle := claim_obstacle(claim)) is not None:
+        raise obstacle
     state = photo_attach(
-        photo_id=claim.photo_id, record_id=claim.record_id, method=LinkMethod.CLAIM, actor=staff
+        photo_id=claim.photo_id,
+        record_id=claim.record_id,
+        method=LinkMethod.CLAIM,
+        actor=staff,
+        notify=False,  # _tell_claimant says it, with the decision
     )
     if not state:
         raise Conflict(_("The photo was linked meanwhile."), code="photo_linked")

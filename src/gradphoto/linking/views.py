@@ -110,8 +110,8 @@ def claim(request: AuthedRequest, token: str, rank: int) -> HttpResponse:
         messages.warning(
             request,
             _(
-                "Your claim is recorded, but this photo is claimed by someone else too: "
-                "your school decides, and you will be told."
+                "Your claim is recorded, but this photo is claimed by someone else too, or was linked "
+                "meanwhile: your school decides, and you will be told."
             ),
         )
     else:

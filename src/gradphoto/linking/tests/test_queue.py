@@ -267,3 +267,42 @@ def test_staff_see_what_tells_two_candidates_apart_and_no_award_for_a_linked_pho
     page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
     claim_block = page[page.index("data-contested-photo") :]
     assert 'value="award"' not in claim_block and 'value="dismiss"' in claim_block
+
+
+def test_a_claim_is_not_awarded_to_a_record_that_has_a_photo_now(personas):
+    record = make_record(personas.school, name="王芳", id_number=an_id(221))
+    photo = make_photo(make_record(personas.school), personas.agency, name="王坊", id_number="")
+    claim = contested(record, photo, make_student(record))
+    make_photo(record, personas.agency)  # the record's own photo arrived
+    said = client_for(personas.alice).post(
+        reverse("linking:claim_decide", args=[claim.pk]), {"action": "award"}, follow=True
+    )
+    assert "该学生的学籍现已有照片" in said.content.decode()
+    photo.refresh_from_db()
+    assert photo.link_state == LinkState.UNLINKED
+
+
+def test_an_award_tells_the_student_once(personas, django_capture_on_commit_callbacks):
+    from gradphoto.notifications.models import Message
+
+    record = make_record(personas.school, name="王芳", id_number=an_id(231))
+    student = make_student(record)
+    photo = make_photo(make_record(personas.school), personas.agency, name="王坊", id_number="")
+    claim = contested(record, photo, student)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(personas.alice).post(reverse("linking:claim_decide", args=[claim.pk]), {"action": "award"})
+    kinds = list(Message.objects.filter(user=student).values_list("kind", flat=True))
+    assert "photo.ready" not in kinds and kinds  # the decision's own message says it
+
+
+def test_the_deciding_university_sees_the_photo_and_not_another_schools_student(personas, suggestion):
+    Photo.objects.filter(pk=suggestion.photo_id).update(school=personas.other_school)
+    run()
+    image = reverse("photos:image", args=[suggestion.photo_id])
+    assert client_for(personas.alice).get(image).status_code == 200
+    claimant = make_record(personas.school, name="张某")
+    contested(claimant, suggestion.photo, make_student(claimant))
+    elsewhere = make_record(personas.other_school, name="赵敏秘", student_no="OTHER12345")
+    Photo.objects.filter(pk=suggestion.photo_id).update(record=elsewhere, link_state=LinkState.LINKED)
+    page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
+    assert "赵敏秘" not in page and "OTHER12345" not in page and "其他高校" in page
