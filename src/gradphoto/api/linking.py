@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -71,6 +73,12 @@ def _staff(request: HttpRequest) -> None:
         ) from error
 
 
+def _decided(request: HttpRequest, decide: Callable[..., Any], **target: int) -> Any:
+    """One queue decision by the requesting staff member (queue roles only), through the page's service."""
+    _staff(request)
+    return decide(staff=user_of(request), **target)
+
+
 @router.get("/queue", response={200: list[SuggestionOut], **ERRORS})
 def list_queue(request: HttpRequest) -> list[SuggestionOut]:
     _staff(request)
@@ -91,14 +99,12 @@ def list_queue(request: HttpRequest) -> list[SuggestionOut]:
 
 @router.post("/suggestions/{suggestion_id}/accept", response={200: dict, **ERRORS})
 def accept(request: HttpRequest, suggestion_id: int) -> dict[str, str]:
-    _staff(request)
-    return {"link_state": queue.suggestion_accept(staff=user_of(request), suggestion_id=suggestion_id)}
+    return {"link_state": _decided(request, queue.suggestion_accept, suggestion_id=suggestion_id)}
 
 
 @router.post("/suggestions/{suggestion_id}/reject", response={200: dict, **ERRORS})
 def reject(request: HttpRequest, suggestion_id: int) -> dict[str, str]:
-    _staff(request)
-    queue.suggestion_reject(staff=user_of(request), suggestion_id=suggestion_id)
+    _decided(request, queue.suggestion_reject, suggestion_id=suggestion_id)
     return {"state": "rejected"}
 
 
@@ -158,13 +164,11 @@ def list_contested(request: HttpRequest) -> list[ContestedClaimOut]:
 @router.post("/claims/{claim_id}/award", response={200: dict, **ERRORS})
 def claim_award(request: HttpRequest, claim_id: int) -> dict[str, str]:
     """Give the photo to this claimant; the other claims on it are closed, every claimant is told."""
-    _staff(request)
-    return {"link_state": queue.claim_award(staff=user_of(request), claim_id=claim_id)}
+    return {"link_state": _decided(request, queue.claim_award, claim_id=claim_id)}
 
 
 @router.post("/claims/{claim_id}/dismiss", response={200: dict, **ERRORS})
 def claim_dismiss(request: HttpRequest, claim_id: int) -> dict[str, str]:
     """Not this claimant's photo; the student is told."""
-    _staff(request)
-    queue.claim_dismiss(staff=user_of(request), claim_id=claim_id)
+    _decided(request, queue.claim_dismiss, claim_id=claim_id)
     return {"state": "cancelled"}
