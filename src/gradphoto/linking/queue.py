@@ -133,7 +133,7 @@ def _decide(suggestion: LinkSuggestion, staff: User, state: str) -> None:
 
 @transaction.atomic
 def suggestion_accept(*, staff: User, suggestion_id: int) -> str:
-    """Link the photo to the suggested record (guarded attach); the photo's other suggestions close."""
+    """Link the photo to the suggested record (guarded attach); the photo's other suggestions go."""
     suggestion = _suggestion(staff, suggestion_id)
     if suggestion.state != SuggestionState.OPEN:
         raise Conflict(_("This suggestion was already decided."), code="already_decided")
@@ -143,9 +143,10 @@ def suggestion_accept(*, staff: User, suggestion_id: int) -> str:
     if not state:
         raise Conflict(_("The photo was linked meanwhile."), code="photo_linked")
     _decide(suggestion, staff, SuggestionState.ACCEPTED)
+    # The photo's other open suggestions are moot now, not refused: they may be another university's
+    # pairs, which this decision does not judge (a rejection would keep that pair from its student).
     others = LinkSuggestion.objects.filter(photo_id=suggestion.photo_id, state=SuggestionState.OPEN)
-    for other in others.exclude(pk=suggestion.pk):
-        _decide(other, staff, SuggestionState.REJECTED)
+    others.exclude(pk=suggestion.pk).delete()
     return state
 
 

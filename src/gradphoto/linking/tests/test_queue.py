@@ -306,3 +306,16 @@ def test_the_deciding_university_sees_the_photo_and_not_another_schools_student(
     Photo.objects.filter(pk=suggestion.photo_id).update(record=elsewhere, link_state=LinkState.LINKED)
     page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
     assert "赵敏秘" not in page and "OTHER12345" not in page and "其他高校" in page
+
+
+def test_accepting_drops_the_photos_other_suggestions_without_refusing_them(personas, suggestion):
+    elsewhere = make_record(personas.other_school, name="张隆")
+    other = LinkSuggestion.objects.create(
+        photo=suggestion.photo, record=elsewhere, school=personas.other_school, rank=2, score=9.0,
+        created_at=suggestion.created_at,
+    )  # fmt: skip
+    client_for(personas.alice).post(
+        reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"}
+    )
+    assert not LinkSuggestion.objects.filter(pk=other.pk).exists()
+    assert not LinkSuggestion.objects.filter(record=elsewhere, state="rejected").exists()
