@@ -319,3 +319,17 @@ def test_accepting_drops_the_photos_other_suggestions_without_refusing_them(pers
     )
     assert not LinkSuggestion.objects.filter(pk=other.pk).exists()
     assert not LinkSuggestion.objects.filter(record=elsewhere, state="rejected").exists()
+
+
+def test_open_suggestions_written_before_the_rule_move_to_their_records_school(personas, suggestion):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "gradphoto.linking.migrations.0002_suggestions_belong_to_the_records_school"
+    )
+    LinkSuggestion.objects.filter(pk=suggestion.pk).update(school=personas.other_school)
+    migration.forwards(apps, None)
+    suggestion.refresh_from_db()
+    assert suggestion.school_id == suggestion.record.school_id == personas.school.pk
