@@ -201,6 +201,9 @@ def photo_claim(*, student: User, token: str, rank: int) -> PhotoClaim:
             _("This record has a photo now, or may no longer search: there is nothing to claim."),
             code="not_eligible",
         ) from None
+    # The record first (then the photo), as the attach and a due claim take them: two parallel claims for
+    # one record cannot both find no pending claim.
+    StudentRecord.objects.select_for_update().filter(pk=record.pk).first()
     if PhotoClaim.objects.filter(record=record, state=ClaimState.PENDING).exists():
         raise Conflict(_("You have already claimed a photo for this record."), code="claim_pending")
     photo = Photo.objects.select_for_update().get(pk=candidate.photo_id)
