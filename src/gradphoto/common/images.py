@@ -9,7 +9,7 @@ import warnings
 from typing import Any
 
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -69,12 +69,10 @@ def store_content_addressed(data: bytes, *, folder: str, extension: str) -> tupl
 def _touched(name: str) -> bool:
     """Set a stored file's modification time to now, where the storage is a file system; False when the
     file was swept away meanwhile (then it is stored again)."""
+    if not isinstance(default_storage, FileSystemStorage):
+        return True  # an object store: its lifecycle rules, not sweep-files, apply there
     try:
-        path = default_storage.path(name)
-    except NotImplementedError:  # an object store: its lifecycle rules, not sweep-files, apply there
-        return True
-    try:
-        os.utime(path)
+        os.utime(default_storage.path(name))
     except FileNotFoundError:
         return False
     return True

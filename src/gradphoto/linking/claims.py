@@ -135,14 +135,18 @@ def _search(student: User, record: StudentRecord) -> PhotoSearch:
     return search
 
 
+def _fresh_since() -> dt.datetime:
+    """Searches made since then still show their thumbnails and take claims (PHOTO_SEARCH_TTL_MINUTES)."""
+    return clock.now() - dt.timedelta(minutes=rule("PHOTO_SEARCH_TTL_MINUTES"))
+
+
 def search_fresh(search: PhotoSearch) -> bool:
-    """Whether the search's thumbnails and claims are still open (PHOTO_SEARCH_TTL_MINUTES)."""
-    return search.created_at >= clock.now() - dt.timedelta(minutes=rule("PHOTO_SEARCH_TTL_MINUTES"))
+    return search.created_at >= _fresh_since()
 
 
 def search_candidate(student: User, token: str, rank: int) -> SearchCandidate:
     """A candidate of the student's own fresh search, else 404 (thumbnails, claims)."""
-    since = clock.now() - dt.timedelta(minutes=rule("PHOTO_SEARCH_TTL_MINUTES"))
+    since = _fresh_since()
     candidate = (
         SearchCandidate.objects.select_related("search", "photo")
         .filter(search__token=token, search__student=student, search__created_at__gte=since, rank=rank)
@@ -241,8 +245,8 @@ def _apply_one(claim_id: int) -> str:
     """One due claim: it links, or it goes to the university (another claim, the photo linked meanwhile,
     the record given a photo or changed meanwhile)."""
     with transaction.atomic():
-        # The record, then the photo, then the claim: the order photos_attach takes the record and the
-        # photo in (queue accept and award), and photo_claim takes the photo and the claim in.
+        # The record, then the photo, then the claim: the order photos_attach (queue accept and award)
+        # and photo_claim take them in, so none of them can deadlock with another.
         pair = PhotoClaim.objects.filter(pk=claim_id).values_list("record_id", "photo_id").first()
         if pair is None:
             return "skipped"
