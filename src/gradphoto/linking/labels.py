@@ -39,6 +39,7 @@ REASONS: dict[str, Promise] = {
         "the ID number agrees only in the birth date, and the school or student number differs or is missing"
     ),
     "school_disagrees": _("the school differs"),
+    "id_elsewhere": _("the ID number is exactly another record's"),
     "weak": _("too little agrees for an automatic link"),
 }
 

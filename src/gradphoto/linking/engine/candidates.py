@@ -31,8 +31,11 @@ JOINS = {
         "r.school_id = p.school_id AND r.student_no = p.student_no_collected AND p.student_no_collected <> ''"
     ),
     "T4_school_birth": "r.school_id = p.school_id AND r.birth_key = p.birth_key AND p.birth_key <> '' "
-    "AND p.id_valid = %s",
+    "AND (p.id_valid = %s OR p.pinyin_key LIKE %s)",
 }
+# T4 is for photos whose ID cannot name the record, and for names with a '?' (the pinyin key keeps it):
+# such a name cannot tell twins apart, so the twin must be a candidate too.
+T4_PARAMS: tuple[bool, str] = (False, "%?%")
 PHOTO_COLUMNS = (
     "pk",
     "school_id",
@@ -108,7 +111,7 @@ def batch_pairs(
                 if tier != "T0_id":  # CROSS JOIN: SQLite keeps the unsure photos as the outer loop
                     joined = f"{UNSURE} u CROSS JOIN {photo_table} p JOIN {record_table} r ON {condition}"
                     sql = f"SELECT p.id, r.id FROM {joined} WHERE p.id = u.id"  # noqa: S608
-                    cursor.execute(sql, [False] if "%s" in condition else [])
+                    cursor.execute(sql, T4_PARAMS if "%s" in condition else ())
                     for photo_pk, record_pk in cursor.fetchall():
                         pairs[photo_pk].add(record_pk)
         finally:
@@ -136,11 +139,12 @@ def _exact_tier(
 
 
 def _collect_unsure(cursor: Any, where: str, params: list[Any]) -> None:
-    """The photos in scope not settled by T0 (valid ID and exact name), into the temporary table."""
+    """The photos in scope not settled by T0 (valid ID and exact name, one record), into the temporary
+    table; what decide.sure_link settles is a superset, so a photo left out here needs no other tier."""
     photo_table, record_table = (connection.ops.quote_name(t) for t in _TABLES)
     sure = (
-        f"p.id_valid = %s AND EXISTS (SELECT 1 FROM {record_table} r0 "  # noqa: S608
-        "WHERE r0.id_key = p.id_key AND r0.name = p.name_collected)"
+        f"p.id_valid = %s AND (SELECT COUNT(*) FROM {record_table} r0 "  # noqa: S608
+        "WHERE r0.id_key = p.id_key AND r0.name = p.name_collected) = 1"
     )
     cursor.execute(f"DROP TABLE IF EXISTS {UNSURE}")
     cursor.execute(f"CREATE TEMPORARY TABLE {UNSURE} (id INTEGER PRIMARY KEY)")

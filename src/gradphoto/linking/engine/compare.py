@@ -12,7 +12,7 @@ from functools import cache
 
 from rapidfuzz.distance import JaroWinkler
 
-from .normalise import DATA, WILDCARD, readings, split_surname
+from .normalise import DATA, WILDCARD, excel_truncated, readings, split_surname
 
 LATIN_SIMILAR = 0.9
 
@@ -80,8 +80,8 @@ def id_level(photo: Identity, record: Identity) -> str:
         return IdLevel.SAME_BIRTH if same else IdLevel.MISSING
     if photo.id_key == record.id_key:
         return IdLevel.EXACT if photo.id_valid else IdLevel.ONE_EDIT
-    if not photo.id_valid and _one_edit(photo.id_key, record.id_key):
-        return IdLevel.ONE_EDIT
+    if not photo.id_valid and _one_edit(photo.id_key, record.id_key) and not excel_truncated(photo.id_key):
+        return IdLevel.ONE_EDIT  # an Excel-truncated ID kept 15 digits: no repair, the prefix compares
     if photo.id_key[:14] == record.id_key[:14]:
         return IdLevel.SAME_ID14
     if photo.birth_key and photo.birth_key == record.birth_key:
@@ -114,7 +114,7 @@ def chars_confusable(a: str, b: str) -> bool:
 def name_level(photo: Identity, record: Identity) -> str:
     """Exact > same pinyin > one confusable character > same surname, one other character > else."""
     a, b = photo.name, record.name
-    if not a or not b:
+    if not a or not b or not a.strip(WILDCARD + "·"):  # a name of '?' only is no evidence
         return NameLevel.DIFFERENT
     if a == b:
         return NameLevel.EXACT

@@ -72,6 +72,8 @@ def decide_photo(photo: Identity, scored: Iterable[Scored]) -> Decision:
     best = ranked[0]
     tie = len(ordered) > 1 and ordered[1].weight > best.weight - TIE_MARGIN
     blocked = "near_tie" if tie else _link_allowed(best)
+    if not blocked and _id_elsewhere(photo, best, ordered):
+        blocked = "id_elsewhere"
     sure = best.levels["id"] == IdLevel.EXACT and best.levels["name"] == NameLevel.EXACT
     if not blocked and not sure and any(twins(best.record, other.record) for other in ordered[1:]):
         blocked = "twins"
@@ -80,12 +82,25 @@ def decide_photo(photo: Identity, scored: Iterable[Scored]) -> Decision:
     return Decision(photo, LINKED, "", ranked)
 
 
+def _id_elsewhere(photo: Identity, best: Scored, ordered: list[Scored]) -> bool:
+    """The photo's valid ID is exactly another record's: a best pair that agrees less on the ID (same
+    birth date, or no resident ID on the record) must not link past it."""
+    if not photo.id_valid or best.levels["id"] == IdLevel.EXACT:
+        return False
+    return any(other.levels["id"] == IdLevel.EXACT for other in ordered if other is not best)
+
+
 def sure_link(photo: Identity, exact: list[Identity]) -> Decision | None:
-    """Early stop (LINKAGE.md §5.1 step 3): one record with this valid ID and this very name is certain;
-    no other candidate can tie it or be its twin. None when the photo needs the full comparison."""
-    if not photo.id_valid or len(exact) != 1 or exact[0].name != photo.name:
+    """Early stop (LINKAGE.md §5.1 step 3): one record with this valid ID and this very name is certain
+    (the exact rule of DOMAIN BR-D8, whatever the student number says); no other candidate can tie it
+    or be its twin. None when the photo needs the full comparison. Another record holding the same ID
+    under another name is a register error that the name settles, as the exact rule settles it."""
+    if not photo.id_valid:
         return None
-    return Decision(photo, LINKED, "", [sure_score(photo, exact[0])])
+    named = [record for record in exact if record.name == photo.name]
+    if len(named) != 1:
+        return None
+    return Decision(photo, LINKED, "", [sure_score(photo, named[0])])
 
 
 def resolve_conflicts(decisions: list[Decision]) -> None:

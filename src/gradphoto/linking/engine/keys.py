@@ -30,7 +30,7 @@ from .compare import Identity
 from .memory import no_gc
 from .normalise import birth_of, id_is_valid, id_key, normalise_name, pinyin_key
 
-KEY_VERSION = 2  # 2: Latin letters of names in capitals
+KEY_VERSION = 3  # 2: Latin names in capitals; 3: 尉 read wei, a full stop as the middle dot
 CHUNK = 20000
 RESIDENT_ID = "居民身份证"
 RECORD_FIELDS = ("pk", "school_id", "name", "id_type", "id_number", "birth_date", "student_no")
@@ -47,8 +47,9 @@ def record_identity(row: tuple[Any, ...]) -> Identity:
     norm = normalise_name(name)
     birth_key = _date_key(birth) if isinstance(birth, dt.date) else str(birth or "")
     # Positional: Identity(pk, school, name, pinyin_key, id_key, id_valid, birth_key, student_no).
+    number_at_school = (student_no or "").strip()  # as the database side reads it (identity_from_keys)
     return Identity(
-        pk, str(school), norm, pinyin_key(norm), key if valid else "", valid, birth_key, student_no or ""
+        pk, str(school), norm, pinyin_key(norm), key if valid else "", valid, birth_key, number_at_school
     )
 
 

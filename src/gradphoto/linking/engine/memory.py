@@ -14,7 +14,7 @@ from typing import cast
 
 from .compare import Identity
 from .decide import Decision, decide_photo, resolve_conflicts, sure_link
-from .normalise import excel_truncated, id_repairs
+from .normalise import WILDCARD, excel_truncated, id_repairs
 from .scoring import score
 
 
@@ -81,7 +81,8 @@ def tier_keys(identity: Identity, *, record: bool = False) -> list[Hashable]:
         keys.append((1, school, py))
         if birth:
             keys.append((2, birth, py))
-    if birth and (record or not identity.id_valid):  # as the database's T4: photos without a valid ID
+    # As the database's T4: photos without a valid ID, or with a '?' in the name (twins must compete).
+    if birth and (record or not identity.id_valid or WILDCARD in identity.name):
         keys.append((3, school, birth))
     if identity.student_no:
         keys.append((4, school, identity.student_no))

@@ -33,7 +33,6 @@ SURNAME_READINGS = {
     "乐": "yue",
     "覃": "qin",
     "缪": "miao",
-    "尉": "yu",
     "召": "shao",
     "繁": "po",
     "种": "chong",
@@ -44,7 +43,8 @@ SURNAME_READINGS = {
     "万俟": "moqi",
     "尉迟": "yuchi",
 }
-_DOTS = {ord(c): "·" for c in "•．・‧∙⋅・"}
+# NFKC has already made '．' a '.': a full stop typed between the parts of a name is the middle dot too.
+_DOTS = {ord(c): "·" for c in "•．・‧∙⋅・.。"}
 _BLANKS = {ord(c): None for c in " \t\u3000\u00a0\u200b\ufeff"}
 
 

@@ -90,7 +90,12 @@ def _shares_a_key(photo: Identity, record: Identity) -> bool:
         or (number and excel_truncated(number) and record.id_key[:14] == number[:14])
         or (py and record.school == photo.school and record.pinyin_key == py)
         or (py and birth and record.birth_key == birth and record.pinyin_key == py)
-        or (birth and not photo.id_valid and record.school == photo.school and record.birth_key == birth)
+        or (
+            birth
+            and (not photo.id_valid or "?" in photo.name)
+            and record.school == photo.school
+            and record.birth_key == birth
+        )
         or (photo.student_no and record.school == photo.school and record.student_no == photo.student_no)
     )
 
@@ -98,9 +103,9 @@ def _shares_a_key(photo: Identity, record: Identity) -> bool:
 def _reference(photos: list[Identity], records: list[Identity]) -> list:
     decisions = []
     for photo in photos:
-        exact = [r for r in records if photo.id_key and r.id_key == photo.id_key]
-        if photo.id_valid and len(exact) == 1 and exact[0].name == photo.name:  # the early stop
-            decisions.append(Decision(photo, LINKED, "", [score(photo, exact[0])]))
+        named = [r for r in records if photo.id_key and r.id_key == photo.id_key and r.name == photo.name]
+        if photo.id_valid and len(named) == 1:  # the early stop
+            decisions.append(Decision(photo, LINKED, "", [score(photo, named[0])]))
             continue
         candidates = [r for r in records if _shares_a_key(photo, r)]
         decisions.append(decide_photo(photo, [score(photo, r) for r in candidates]))
