@@ -9,11 +9,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from gradphoto.common.dbstate import NO_DATABASE, unmigrated
 from gradphoto.common.errors import DomainError
 from gradphoto.organisations.models import Organisation, OrgKind
 
 from .models import JobStatus
-from .services import job_create, job_run
+from .services import job_create, job_run, link_after
 
 EXIT_UNUSABLE = 2
 
@@ -43,10 +44,8 @@ def run_import_command(
     as_json: bool,
     extra: str | None = None,
 ) -> None:
-    if _unmigrated():
-        _unusable(
-            command, as_json, "no_database", "数据库尚未建立：请先运行 gradphoto migrate（或 gradphoto demo）"
-        )
+    if unmigrated():
+        _unusable(command, as_json, "no_database", NO_DATABASE)
     organisation = Organisation.objects.filter(code=org_code, kind=org_kind).first()
     if organisation is None:
         _unusable(command, as_json, "unknown_organisation", _no_such(org_code, org_kind))
@@ -67,8 +66,10 @@ def run_import_command(
         )
     except DomainError as error:
         _unusable(command, as_json, error.code, error.message)
-    job = job_run(job.pk)
+    job = job_run(job.pk, link_in_background=False)
     summary = summary_of(job)
+    if (linkage := link_after(job)) is not None:
+        summary["linkage"] = linkage  # the engine's run after the exact rules (README.md)
     if as_json:
         command.stdout.write(json.dumps(summary, ensure_ascii=False, default=str))
     else:
@@ -85,15 +86,6 @@ def _no_such(code: str, kind: str) -> str:
     if other is not None:
         return f"{code}（{other.name}）是{OrgKind(other.kind).label}，不是{wanted}"
     return f"找不到代码为 {code} 的{wanted}"
-
-
-def _unmigrated() -> bool:
-    """Whether this database lacks tables the import needs (a new GRADPHOTO_HOME before migrate)."""
-    from django.db import DEFAULT_DB_ALIAS, connections
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
-    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def _unusable(command: BaseCommand, as_json: bool, code: str, message: str) -> None:
@@ -118,6 +110,11 @@ def _human(command: BaseCommand, summary: dict[str, Any]) -> None:
     command.stdout.write(
         f"新增 {c['created']}，更新 {c['updated']}，未变 {c['unchanged']}，拒绝 {c['rejected']}"
     )
+    if linkage := summary.get("linkage"):
+        command.stdout.write(
+            f"  关联引擎：新关联 {linkage['linked']}，重复采集 {linkage['duplicate']}，"
+            f"待人工确认 {linkage['suggested']}，仍未关联 {linkage['none']}"
+        )
     if unknown := summary.get("unknown_columns"):
         command.stdout.write(f"  已忽略未知列：{'、'.join(unknown)}")
     if unlisted := summary.get("unlisted_files"):

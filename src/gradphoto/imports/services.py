@@ -175,8 +175,11 @@ def _move(job: ImportJob, to: str, **fields: Any) -> bool:
     return claimed
 
 
-def job_run(job_id: int) -> ImportJob:
-    """Run a queued, failed or abandoned job to the end; safe to call again after a crash."""
+def job_run(job_id: int, *, link_in_background: bool = True) -> ImportJob:
+    """Run a queued, failed or abandoned job to the end; safe to call again after a crash.
+
+    The linkage engine follows every import: as a background task, or, for the command line (whose
+    user waits for the answer and may run no worker), by the caller through `link_after`."""
     from gradphoto.photos.importer import import_photos
     from gradphoto.records.importer import import_records
 
@@ -213,26 +216,41 @@ def job_run(job_id: int) -> ImportJob:
     )
     with transaction.atomic():
         audit_record(actor=job.created_by, action="import.done", obj=job, after=summary["counts"])
-        _after_import(job)
+        _after_import(job, link_in_background=link_in_background)
     return job
 
 
-def _after_import(job: ImportJob) -> None:
+def _linkage_scope(job: ImportJob) -> list[int]:
+    """The schools whose unlinked photos an import may have made linkable."""
+    from gradphoto.photos.models import Photo
+
+    if job.kind == ImportKind.RECORDS:
+        return [job.organisation_id]
+    return sorted(set(Photo.objects.filter(batch=job).values_list("school_id", flat=True)))
+
+
+def _after_import(job: ImportJob, *, link_in_background: bool) -> None:
     """After commit: the linkage engine over the schools concerned, and "photos are ready" messages."""
     from gradphoto.linking.tasks import link_run
     from gradphoto.notifications.services import notify_photos_ready
     from gradphoto.photos.models import LinkState, Photo
 
-    if job.kind == ImportKind.RECORDS:
-        school_ids = [job.organisation_id]
-    else:
-        batch = Photo.objects.filter(batch=job)
-        school_ids = sorted(set(batch.values_list("school_id", flat=True)))
-        linked = list(batch.filter(link_state=LinkState.LINKED).values_list("pk", flat=True))
-        if linked:
-            notify_photos_ready(photo_ids=linked)
-    if school_ids:
+    if job.kind == ImportKind.PHOTOS:
+        linked = Photo.objects.filter(batch=job, link_state=LinkState.LINKED)
+        if pks := list(linked.values_list("pk", flat=True)):
+            notify_photos_ready(photo_ids=pks)
+    if link_in_background and (school_ids := _linkage_scope(job)):
         transaction.on_commit(lambda: link_run.enqueue(school_ids))
+
+
+def link_after(job: ImportJob) -> dict[str, Any] | None:
+    """The linkage engine over a finished job's schools, in this process (`job_run` without the
+    background task); None for a job that did not finish."""
+    from gradphoto.linking.engine import run
+
+    if job.status != JobStatus.DONE or not (school_ids := _linkage_scope(job)):
+        return None
+    return run(school_ids=school_ids)
 
 
 def job_progress(job: ImportJob, done: int, total: int) -> None:

@@ -29,6 +29,28 @@ def test_a_batch_triggers_the_engine_and_the_ready_message(
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_photos", str(tmp_path / "b.zip"), agency="xinhua-bj", json=True, stdout=out)
-    assert json.loads(out.getvalue())["unlinked"] == 1
+    summary = json.loads(out.getvalue())
+    assert (summary["unlinked"], summary["linkage"]["linked"]) == (1, 1)  # exact rule, then the engine
     assert Photo.objects.get(collection_no="CJ000002").record == near  # linked by the engine afterwards
     assert Message.objects.filter(user=student, kind__startswith="photo").exists()
+
+
+DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def test_the_command_line_runs_the_engine_itself_and_reports_it(tmp_path, personas, settings):
+    """No worker runs beside a command: the engine runs in it, after the exact rules, and says what it
+    linked; nothing is left queued for a worker to repeat."""
+    from django_tasks import default_task_backend
+
+    settings.TASKS = DUMMY_TASKS  # a queue nobody works off: what the command does not do, stays undone
+    exact, near = make_record(personas.school), make_record(personas.school, name="刘欣怡")
+    rows = [photo_row(exact, 1), photo_row(near, 2, XM="刘心怡")]
+    (tmp_path / "b.zip").write_bytes(
+        batch_zip(rows, {r["ZPWJ"]: p for r, p in zip(rows, photo_set(2), strict=True)})
+    )
+    out = io.StringIO()
+    call_command("import_photos", str(tmp_path / "b.zip"), agency="xinhua-bj", stdout=out)
+    assert "关联引擎：新关联 1，" in out.getvalue()
+    assert Photo.objects.get(collection_no="CJ000002").record == near
+    assert not default_task_backend.results  # type: ignore[attr-defined]

@@ -120,9 +120,14 @@ def match_files(register: Register, manifest: Manifest) -> tuple[str, Counter[st
     """The result CSV (PRODUCT.md "Match result"), one row per manifest row in file order; the counts."""
     records = dict(enumerate(register.records, start=1))
     usable = [p for p in manifest.photos if p.pk not in manifest.fatal]
+    # A row with a warning is one the importer rejects: it will not be there to compete with the others
+    # for a record (a conflict), so it is matched on its own, and at most suggested (below).
+    clean = [p for p in usable if p.pk not in manifest.warnings]
+    warned = [p for p in usable if p.pk in manifest.warnings]
     with no_gc():
         identities = [record_identity(pk, row) for pk, row in records.items()]
-        decisions = {d.photo.pk: d for d in link_identities(usable, identities)}
+        decisions = {d.photo.pk: d for d in link_identities(clean, identities)}
+        decisions |= {d.photo.pk: d for d in link_identities(warned, identities)}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)

@@ -194,3 +194,18 @@ def test_unknown_columns_are_ignored_and_reported(files):
     assert "学籍文件中未识别的列（已忽略）：备注" in err.getvalue()
     assert "采集文件中未识别的列（已忽略）：备注" in err.getvalue()
     assert "学籍记录 4 条（有错误未用 1 条）" in out.getvalue()
+
+
+def test_a_row_the_importer_would_reject_does_not_compete_with_the_good_one(files):
+    """CJ2 is the student's collection; CJ9 lacks its ID number (a warning: the upload rejects the row).
+    The upload links CJ2, so match must say `linked`, not send both to review as a conflict."""
+    li = an_id(303, area="320102")
+    (files / "two.csv").write_text(
+        "\n".join(
+            [MANIFEST_HEADER, f"CJ2,10001,S2,李娜,{li},20250301,b.jpg", "CJ9,10001,S2,李娜,,20250301,i.jpg"]
+        ),
+        encoding="utf-8",
+    )
+    rows = {row["CJH"]: row for row in match(files, collections="two.csv")}
+    assert rows["CJ2"]["decision"] == "linked"
+    assert rows["CJ9"]["decision"] == "suggested" and "row_warning:" in rows["CJ9"]["reason"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from gradphoto.common.dbstate import require_database
 from gradphoto.common.errors import DomainError
 from gradphoto.common.rowcheck import parse_date
 from gradphoto.graduation.models import Completion, RegistrationBatch, SchoolType
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON summary")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_database()
         school = Organisation.objects.filter(code=options["school"], kind=OrgKind.SCHOOL).first()
         if school is None:
             self._unusable("unknown_school", f"找不到代码为 {options['school']} 的学校")

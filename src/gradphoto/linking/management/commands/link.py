@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from gradphoto.common.dbstate import require_database
 from gradphoto.linking.engine import run
 from gradphoto.organisations.models import Organisation, OrgKind
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON summary")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_database()
         school_ids = None
         if options["school"]:
             found = dict(

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from gradphoto.common.dbstate import require_database
 from gradphoto.notifications.services import remind_unverified
 
 
@@ -17,5 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--today", type=dt.date.fromisoformat, help="the day to act as (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_database()
         count = remind_unverified(today=options["today"])
         self.stdout.write(f"reminded={count}")

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from gradphoto.common.dbstate import require_database
 from gradphoto.notifications.services import deliver
 
 INTERVAL_SECONDS = 30
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_database()
         try:
             while True:
                 counts = deliver()

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from gradphoto.common.conf import rule
+from gradphoto.common.dbstate import require_database
 from gradphoto.photos.retention import MAX_DAYS, photos_expire
 
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_database()
         try:  # the default comes from GRADPHOTO_UNLINKED_PHOTO_RETENTION_DAYS, which argparse does not check
             counts = photos_expire(days=options["older_than_days"], dry_run=options["dry_run"])
         except ValueError as error:

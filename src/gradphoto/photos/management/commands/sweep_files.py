@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from gradphoto.common.dbstate import require_database
 from gradphoto.photos.sweep import GRACE, files_sweep
 
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_database()
         grace = dt.timedelta(hours=max(options["older_than_hours"], 1))
         counts = files_sweep(grace=grace, dry_run=options["dry_run"])
         if options["json"]:

@@ -1,0 +1,15 @@
+"""Every command that reads the database, on a new GRADPHOTO_HOME: one line and exit 2, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from gradphoto.common.testing import run_gradphoto
+
+
+@pytest.mark.parametrize("command", ["link", "expire-photos", "sweep-files", "remind", "send-notifications"])
+def test_a_command_on_a_home_without_a_database_says_so_with_exit_2(tmp_path, command):
+    done = run_gradphoto(tmp_path / "home", command)
+    assert done.returncode == 2, done.stderr
+    assert "gradphoto migrate" in done.stderr and "no_database" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
