@@ -15,6 +15,18 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    """A whole number from the environment; anything else stops every command with one clear line
+    (int() would end it in a ValueError that does not name the variable)."""
+    raw = os.environ.get(name, str(default)).strip()
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(
+            f"环境变量 {name} 应为整数，而不是 {raw!r}（{name} must be a whole number)"
+        ) from None
+
+
 HOME = Path(os.environ.get("GRADPHOTO_HOME", "var")).resolve()
 DEBUG = env_bool("GRADPHOTO_DEBUG")
 TESTING = env_bool("GRADPHOTO_TESTING")
@@ -109,7 +121,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{HOME / 'gradphoto.sqlite3'}",
-        conn_max_age=int(os.environ.get("GRADPHOTO_CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("GRADPHOTO_CONN_MAX_AGE", 0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -145,7 +157,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 
 # Lock on username + IP together: students of one learning centre share a NAT address, and a
 # username-only lock would let anyone lock a student out (RELIABILITY.md §6.1).
-AXES_FAILURE_LIMIT = int(os.environ.get("GRADPHOTO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_int("GRADPHOTO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = float(os.environ.get("GRADPHOTO_LOGIN_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -164,7 +176,7 @@ if env_bool("GRADPHOTO_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("GRADPHOTO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("GRADPHOTO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("GRADPHOTO_HSTS_PRELOAD")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -223,7 +235,7 @@ EMAIL_BACKEND = os.environ.get("GRADPHOTO_EMAIL_BACKEND") or (
 )
 EMAIL_FILE_PATH = os.environ.get("GRADPHOTO_EMAIL_FILE_PATH", str(HOME / "mail"))
 EMAIL_HOST = os.environ.get("GRADPHOTO_SMTP_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("GRADPHOTO_SMTP_PORT", "25"))
+EMAIL_PORT = env_int("GRADPHOTO_SMTP_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("GRADPHOTO_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("GRADPHOTO_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("GRADPHOTO_SMTP_TLS")
@@ -245,8 +257,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Business rules that PRODUCT.md makes settings (DOMAIN.md §13).
 GRADPHOTO: dict[str, Any] = {
-    "VERDICT_WINDOW_HOURS": int(os.environ.get("GRADPHOTO_VERDICT_WINDOW_HOURS", "24")),
-    "PERSON_CHECK_TRIES_PER_DAY": int(os.environ.get("GRADPHOTO_PERSON_CHECK_TRIES", "5")),
+    "VERDICT_WINDOW_HOURS": env_int("GRADPHOTO_VERDICT_WINDOW_HOURS", 24),
+    "PERSON_CHECK_TRIES_PER_DAY": env_int("GRADPHOTO_PERSON_CHECK_TRIES", 5),
     "PERSON_CHECK_CHOICES": 5,
     "ACTIVATION_DAYS": 3,
     "UPLOAD_DELAY_DAYS_XINHUA": 90,
@@ -257,19 +269,19 @@ GRADPHOTO: dict[str, Any] = {
         float(os.environ.get("GRADPHOTO_FACE_FAIL_ABOVE", "0.6")),
     ),
     # Processes that check photos during an import (decode, standard, faces); 0 = one per core.
-    "IMPORT_PROCESSES": int(os.environ.get("GRADPHOTO_IMPORT_PROCESSES", "0")),
+    "IMPORT_PROCESSES": env_int("GRADPHOTO_IMPORT_PROCESSES", 0),
     # Outbox: attempts before a message is given up; days before a school's deadline to remind.
-    "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("GRADPHOTO_NOTIFY_MAX_ATTEMPTS", "6")),
-    "REMINDER_DAYS": int(os.environ.get("GRADPHOTO_REMINDER_DAYS", "7")),
+    "NOTIFY_MAX_ATTEMPTS": env_int("GRADPHOTO_NOTIFY_MAX_ATTEMPTS", 6),
+    "REMINDER_DAYS": env_int("GRADPHOTO_REMINDER_DAYS", 7),
     # 没照片,找找看 (PRODUCT.md decision 7): searches per student per Shanghai day, the delay before a claim
     # takes effect, and how long a search's thumbnails stay visible to its student.
-    "PHOTO_SEARCHES_PER_DAY": int(os.environ.get("GRADPHOTO_PHOTO_SEARCHES_PER_DAY", "5")),
-    "CLAIM_DELAY_HOURS": int(os.environ.get("GRADPHOTO_CLAIM_DELAY_HOURS", "24")),
-    "PHOTO_SEARCH_TTL_MINUTES": int(os.environ.get("GRADPHOTO_PHOTO_SEARCH_TTL_MINUTES", "30")),
+    "PHOTO_SEARCHES_PER_DAY": env_int("GRADPHOTO_PHOTO_SEARCHES_PER_DAY", 5),
+    "CLAIM_DELAY_HOURS": env_int("GRADPHOTO_CLAIM_DELAY_HOURS", 24),
+    "PHOTO_SEARCH_TTL_MINUTES": env_int("GRADPHOTO_PHOTO_SEARCH_TTL_MINUTES", 30),
     # Days after its job ended before `gradphoto sweep-files` deletes an uploaded file (photos/sweep.py).
-    "UPLOAD_RETENTION_DAYS": int(os.environ.get("GRADPHOTO_UPLOAD_RETENTION_DAYS", "30")),
+    "UPLOAD_RETENTION_DAYS": env_int("GRADPHOTO_UPLOAD_RETENTION_DAYS", 30),
     # Days after upload before `gradphoto expire-photos` deletes a photo nobody could link (retention.py).
-    "UNLINKED_PHOTO_RETENTION_DAYS": int(os.environ.get("GRADPHOTO_UNLINKED_PHOTO_RETENTION_DAYS", "365")),
+    "UNLINKED_PHOTO_RETENTION_DAYS": env_int("GRADPHOTO_UNLINKED_PHOTO_RETENTION_DAYS", 365),
 }
 
 LOGGING = {

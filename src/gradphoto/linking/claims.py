@@ -101,8 +101,14 @@ def _refused_photos(record: StudentRecord) -> set[int]:
 
 
 def photo_search(*, student: User, record_id: int) -> PhotoSearch:
-    """Run one search for the student's own record; the answer never depends on other people's data."""
-    record = eligible_record(student, record_id)
+    """Run one search for the student's own record; the answer never depends on other people's data.
+    Every search is in the audit log: run, limited, or refused (another's record, or one that may not
+    search), the last with the record id asked for, so that probing shows."""
+    try:
+        record = eligible_record(student, record_id)
+    except NotFound:
+        audit_record(actor=student, action="photo_search.refused", obj=student, after={"record": record_id})
+        raise
     with transaction.atomic():
         # Counted inside the transaction, under a lock of the student's row (SQLite: the write lock taken
         # at BEGIN), so parallel requests cannot each see one search left.
@@ -237,6 +243,8 @@ def claim_cancel(*, student: User, claim_id: int) -> PhotoClaim:
     claim = PhotoClaim.objects.select_for_update().filter(pk=claim_id, student=student).first()
     if claim is None:
         raise NotFound(_("No such claim."))
+    if claim.state != ClaimState.PENDING:  # a second tab, or a double submit: as the queue answers it
+        raise Conflict(_("This claim was already decided."), code="already_decided")
     claim_move(claim, student, ClaimState.CANCELLED)
     return claim
 

@@ -186,4 +186,7 @@ def test_a_student_withdraws_only_a_claim_of_their_own(client, personas):
     cancel = f"/api/v1/linking/claims/{claim.pk}/cancel"
     other = api_token_issue(user=make_student(make_record(personas.school)))
     assert client.post(cancel, **auth(other)).status_code == 404
-    assert client.post(cancel, **auth(api_token_issue(user=owner))).json()["state"] == "cancelled"
+    token = auth(api_token_issue(user=owner))
+    assert client.post(cancel, **token).json()["state"] == "cancelled"
+    again = client.post(cancel, **token)  # a double submit: decided already, as the queue answers it
+    assert (again.status_code, again.json()["code"]) == (409, "already_decided")

@@ -324,3 +324,12 @@ def test_a_claim_whose_record_changed_during_the_wait_goes_to_the_university(per
     assert claims_apply_due(now=claim.effective_at) == {"conflicted": 1}
     mine.refresh_from_db()
     assert mine.link_state == LinkState.UNLINKED
+
+
+def test_a_refused_search_is_in_the_audit_log_with_the_record_asked_for(personas, setup):
+    _, _, student, client = setup
+    someone = make_record(personas.school)
+    status, _, _ = search(client, someone)
+    assert status == 404 and not PhotoSearch.objects.exists()
+    refused = AuditEvent.objects.get(action="photo_search.refused", actor=student)
+    assert refused.after == {"record": someone.pk}
