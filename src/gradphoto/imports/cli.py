@@ -110,7 +110,10 @@ def _human(command: BaseCommand, summary: dict[str, Any]) -> None:
     command.stdout.write(
         f"新增 {c['created']}，更新 {c['updated']}，未变 {c['unchanged']}，拒绝 {c['rejected']}"
     )
-    if linkage := summary.get("linkage"):
+    if (linkage := summary.get("linkage")) and "error" in linkage:
+        later = "已交由后台任务稍后完成" if linkage["queued"] else "请稍后运行 gradphoto link"
+        command.stdout.write(f"  关联引擎未能运行（{linkage['error']}），导入已完成；{later}")
+    elif linkage:
         command.stdout.write(
             f"  关联引擎：新关联 {linkage['linked']}，重复采集 {linkage['duplicate']}，"
             f"待人工确认 {linkage['suggested']}，仍未关联 {linkage['none']}"

@@ -176,10 +176,8 @@ def _move(job: ImportJob, to: str, **fields: Any) -> bool:
 
 
 def job_run(job_id: int, *, link_in_background: bool = True) -> ImportJob:
-    """Run a queued, failed or abandoned job to the end; safe to call again after a crash.
-
-    The linkage engine follows every import: as a background task, or, for the command line (whose
-    user waits for the answer and may run no worker), by the caller through `link_after`."""
+    """Run a queued, failed or abandoned job to the end; safe to call again after a crash. The engine
+    follows as a background task, or (`link_in_background=False`) through `link_after`."""
     from gradphoto.photos.importer import import_photos
     from gradphoto.records.importer import import_records
 
@@ -244,13 +242,26 @@ def _after_import(job: ImportJob, *, link_in_background: bool) -> None:
 
 
 def link_after(job: ImportJob) -> dict[str, Any] | None:
-    """The linkage engine over a finished job's schools, in this process (`job_run` without the
-    background task); None for a job that did not finish."""
+    """The linkage engine over a finished job's schools, in this process, its students told at once:
+    for the command line, whose user waits for the answer and may run no worker. None for a job that
+    did not finish. Should the run fail (the import stands, committed), it is queued for the worker,
+    and the summary says so instead of losing itself in a traceback."""
     from gradphoto.linking.engine import run
+    from gradphoto.linking.tasks import link_run
 
     if job.status != JobStatus.DONE or not (school_ids := _linkage_scope(job)):
         return None
-    return run(school_ids=school_ids)
+    try:
+        return run(school_ids=school_ids, notify_now=True)
+    except Exception as error:
+        log.exception("linkage after import job %s failed", job.pk)
+        failed: dict[str, Any] = {"error": f"{type(error).__name__}: {error}", "queued": False}
+        try:
+            link_run.enqueue(school_ids)
+            failed["queued"] = True
+        except Exception:
+            log.exception("linkage after import job %s could not be queued", job.pk)
+        return failed
 
 
 def job_progress(job: ImportJob, done: int, total: int) -> None:

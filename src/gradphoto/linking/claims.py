@@ -243,6 +243,8 @@ def claim_cancel(*, student: User, claim_id: int) -> PhotoClaim:
     claim = PhotoClaim.objects.select_for_update().filter(pk=claim_id, student=student).first()
     if claim is None:
         raise NotFound(_("No such claim."))
+    if claim.state == ClaimState.CONFLICTED:  # not decided: another claim sent it to the university
+        raise Conflict(_("This claim is with your university now, which decides it."), code="claim_contested")
     if claim.state != ClaimState.PENDING:  # a second tab, or a double submit: as the queue answers it
         raise Conflict(_("This claim was already decided."), code="already_decided")
     claim_move(claim, student, ClaimState.CANCELLED)

@@ -139,13 +139,13 @@ def _exact_tier(
 
 
 def _collect_unsure(cursor: Any, where: str, params: list[Any]) -> None:
-    """The photos in scope not settled by T0 (valid ID and exact name, one record), into the temporary
-    table; what decide.sure_link settles is a superset, so a photo left out here needs no other tier."""
+    """The photos in scope not settled by T0, into the temporary table. Settled: a valid ID that one
+    record holds, under the photo's name as typed. decide.sure_link settles all of these (and more: it
+    compares normalised names), so a photo left out here needs no other tier in either engine."""
     photo_table, record_table = (connection.ops.quote_name(t) for t in _TABLES)
-    sure = (
-        f"p.id_valid = %s AND (SELECT COUNT(*) FROM {record_table} r0 "  # noqa: S608
-        "WHERE r0.id_key = p.id_key AND r0.name = p.name_collected) = 1"
-    )
+    holders = f"(SELECT COUNT(*) FROM {record_table} r0 WHERE r0.id_key = p.id_key)"  # noqa: S608
+    named = f"SELECT 1 FROM {record_table} r1 WHERE r1.id_key = p.id_key AND r1.name = p.name_collected"  # noqa: S608
+    sure = f"p.id_valid = %s AND {holders} = 1 AND EXISTS ({named})"
     cursor.execute(f"DROP TABLE IF EXISTS {UNSURE}")
     cursor.execute(f"CREATE TEMPORARY TABLE {UNSURE} (id INTEGER PRIMARY KEY)")
     select = f"SELECT p.id FROM {photo_table} p WHERE {where} AND NOT ({sure})"  # noqa: S608

@@ -104,7 +104,10 @@ def pinyin_key(name: str) -> str:
         return ""
     surname, given = split_surname(name.replace("·", ""))
     head = SURNAME_READINGS.get(surname) or "".join(map(reading, surname))
-    return (head + "".join(map(reading, given)))[:64]
+    key = (head + "".join(map(reading, given)))[:64]
+    if WILDCARD in name and WILDCARD not in key:  # cut off: the database's T4 looks for it in the key
+        key = key[:63] + WILDCARD
+    return key
 
 
 # --- ID numbers ---------------------------------------------------------------------------------------

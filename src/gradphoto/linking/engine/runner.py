@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from gradphoto.common import clock
+from gradphoto.notifications.services import notify_photos_ready
 from gradphoto.photos.models import LinkMethod, LinkState, Photo
 
 from ..attach import photos_attach
@@ -47,16 +48,21 @@ def decide_all(school_ids: Iterable[int] | None = None) -> list[Decision]:
     return decisions
 
 
-def _apply_links(decisions: list[Decision], counts: dict[str, int]) -> None:
-    """Certain links, APPLY_CHUNK per transaction, through the guarded attach (one audit row each)."""
+def _apply_links(decisions: list[Decision], counts: dict[str, int], *, notify_now: bool) -> None:
+    """Certain links, APPLY_CHUNK per transaction, through the guarded attach (one audit row each). The
+    students hear of them through a background task, or at once (`notify_now`: no worker may run)."""
     linked = [(d.photo.pk, d.best.record.pk) for d in decisions if d.decision == LINKED and d.best]
+    ready = []
     for start in range(0, len(linked), APPLY_CHUNK):
-        results = photos_attach(
-            pairs=linked[start : start + APPLY_CHUNK], method=LinkMethod.ENGINE, note="engine"
-        )
-        for state in results.values():
+        pairs = linked[start : start + APPLY_CHUNK]
+        results = photos_attach(pairs=pairs, method=LinkMethod.ENGINE, note="engine", notify=not notify_now)
+        for photo_id, state in results.items():
             key = state or "skipped"
             counts[key] = counts.get(key, 0) + 1
+            if state == LinkState.LINKED:
+                ready.append(photo_id)
+    if notify_now and ready:
+        notify_photos_ready(photo_ids=ready)
 
 
 def _open_suggestions(photo_ids: set[int], school_ids: list[int] | None) -> list[int]:
@@ -145,7 +151,7 @@ def _drop_moot_suggestions(school_ids: list[int] | None) -> int:
     return moot.delete()[0]
 
 
-def run(*, school_ids: Iterable[int] | None = None) -> dict[str, Any]:
+def run(*, school_ids: Iterable[int] | None = None, notify_now: bool = False) -> dict[str, Any]:
     """Link what is certain, suggest what is probable, for the unlinked photos (of some schools)."""
     from ..claims import claims_apply_due
 
@@ -158,7 +164,7 @@ def run(*, school_ids: Iterable[int] | None = None) -> dict[str, Any]:
     # and again; bulk_session: SQLite settings for this connection while the run writes (bulk.py).
     with no_gc(), bulk_session():
         decisions = decide_all(scope)
-        _apply_links(decisions, counts)
+        _apply_links(decisions, counts, notify_now=notify_now)
         stored = _store_suggestions(decisions, scope)
         _drop_moot_suggestions(scope)
     return {

@@ -163,6 +163,10 @@ def test_two_students_claiming_one_photo_go_to_the_university(personas, setup):
     said = twin_client.post(reverse("linking:claim", args=[second.token, 1]), follow=True).content.decode()
     assert set(PhotoClaim.objects.values_list("state", flat=True)) == {ClaimState.CONFLICTED}
     assert "由学校作出决定" in said and "等待期结束后" not in said  # not told the photo will just appear
+    withdrawn = client.post(
+        reverse("linking:claim_cancel", args=[PhotoClaim.objects.first().pk]), follow=True
+    )
+    assert "学校决定" in withdrawn.content.decode()  # still open, with the university: not "already decided"
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
         claims_apply_due()
     mine.refresh_from_db()
