@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 # 层次 as 学籍 files spell it → the two-digit level code of the certificate number (DOMAIN.md §10.1).
 LEVEL_CODES: dict[str, str] = {
@@ -29,25 +31,39 @@ LEVEL_CODES: dict[str, str] = {
 
 # Reason codes of the registration gate (DOMAIN.md §15.5) with the message schools read, in Chinese
 # like the row errors of the 学籍 import.
-GATE_MESSAGES: dict[str, str] = {
-    "unknown_student_no": "本校没有该学号的学籍",
-    "not_registered": "学籍状态不是“注册学籍”，不能进行学历注册",
-    "no_photo": "学籍没有关联的学历照片",
-    "no_verdict": "学生尚未校对照片（没有“照片正确”的校对结论）；如学校已核实照片，可填写说明后注册",
-    "verdict_wrong": "学生的校对结论为“照片错误”，须先通过修改申请处理",
-    "face_not_checked": "有录取照片，但人像比对尚未完成",
-    "face_failed": "身份核验未通过（人像比对不一致），须学校核实身份后提交复核结果备案",
-    "face_uncertain": "身份核验不确定，须学校核实身份后提交复核结果备案",
-    "face_no_face": "身份核验异常（照片中未检测到人脸），须学校核实身份后提交复核结果备案",
-    "level_unknown": "层次无法对应证书编号的层次代码",
-    "missing_graduation_date": "缺少毕业日期",
-    "bad_graduation_date": "毕业日期早于入学日期或年份无效",
-    "missing_president": "学校设置中缺少校（院）长姓名",
-    "incomplete_data": "学历数据不完整",
-    "photo_changed": "注册过程中照片发生变化，请重新注册",
-    "photo_unreadable": "学历照片文件无法读取",
-    "serials_exhausted": "该年度该层次的证书顺序号已用完",
-    "numeric_cell": "学号是数值单元格，请以文本格式填写",
+GATE_MESSAGES: dict[str, Promise] = {
+    "unknown_student_no": _("No status record of this school has this student number"),
+    "not_registered": _("The status is not “registered” (注册学籍): the diploma cannot be registered"),
+    "no_photo": _("No diploma photo is linked to the status record"),
+    "no_verdict": _(
+        "The student has not checked the photo (no “photo correct” verdict); "
+        "if the school has checked the photo, it may register with a note"
+    ),
+    "verdict_wrong": _(
+        "The student's verdict is “photo wrong”: a correction application must settle it first"
+    ),
+    "face_not_checked": _("There is an admission photo, but the face comparison has not finished"),
+    "face_failed": _(
+        "The identity check failed (the faces do not match): the school must "
+        "check the identity and file the result of its recheck"
+    ),
+    "face_uncertain": _(
+        "The identity check is uncertain: the school must check the identity "
+        "and file the result of its recheck"
+    ),
+    "face_no_face": _(
+        "The identity check failed to run (no face found in a photo): the "
+        "school must check the identity and file the result of its recheck"
+    ),
+    "level_unknown": _("The level has no level code for the certificate number"),
+    "missing_graduation_date": _("The graduation date is missing"),
+    "bad_graduation_date": _("The graduation date is before the enrolment date, or its year is not valid"),
+    "missing_president": _("The school settings lack the president's name"),
+    "incomplete_data": _("The diploma data are incomplete"),
+    "photo_changed": _("The photo changed during registration: register again"),
+    "photo_unreadable": _("The diploma photo file cannot be read"),
+    "serials_exhausted": _("The certificate serial numbers of this year and level are used up"),
+    "numeric_cell": _("The student number is a numeric cell: enter it as text"),
 }
 
 FACE_CODES = {"failed": "face_failed", "uncertain": "face_uncertain", "no_face": "face_no_face"}
@@ -110,5 +126,6 @@ def lookup_window() -> dt.timedelta:
 
 
 def gate_message(code: str, detail: str = "") -> str:
-    message = GATE_MESSAGES.get(code, code)
+    """In the active language: Chinese in the command line and the files, the reader's on the pages."""
+    message = str(GATE_MESSAGES.get(code, code))
     return f"{message}：{detail}" if detail else message

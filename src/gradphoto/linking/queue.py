@@ -147,7 +147,21 @@ def suggestion_accept(*, staff: User, suggestion_id: int) -> str:
     # pairs, which this decision does not judge (a rejection would keep that pair from its student).
     others = LinkSuggestion.objects.filter(photo_id=suggestion.photo_id, state=SuggestionState.OPEN)
     others.exclude(pk=suggestion.pk).delete()
+    if state == LinkState.LINKED:
+        _settle_claims(staff, suggestion.photo_id, suggestion.record_id)
     return state
+
+
+def _settle_claims(staff: User, photo_id: int, record_id: int) -> None:
+    """A photo given to a record decides the claims on it the university holds, as an award would: this
+    record's claim takes effect, the others are not the photo's owners (each claimant is told). A claim
+    still pending meets the linked photo when it falls due, and goes to the university then."""
+    contested = PhotoClaim.objects.select_for_update().filter(photo_id=photo_id, state=ClaimState.CONFLICTED)
+    for claim in contested.order_by("pk"):
+        mine = claim.record_id == record_id
+        to, note = (ClaimState.EFFECTIVE, "its suggestion accepted") if mine else (ClaimState.CANCELLED, "")
+        claim_move(claim, staff, to, note or "photo given to another record")
+        _tell_claimant(claim, awarded=mine)
 
 
 @transaction.atomic

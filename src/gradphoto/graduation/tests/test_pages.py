@@ -28,6 +28,16 @@ def president(personas):
     set_president(personas.school)
 
 
+def test_the_gate_speaks_the_readers_language(client, personas):
+    """Chinese by default (and in the files), English on an English page: no Chinese sentence there."""
+    graduate(personas, verdict=None)
+    client.force_login(personas.alice)
+    assert "学生尚未校对照片" in client.get(reverse("graduation:candidates")).content.decode()
+    client.post(reverse("set_language"), {"language": "en"})
+    html = client.get(reverse("graduation:candidates")).content.decode()
+    assert "The student has not checked the photo" in html and "学生尚未校对照片" not in html
+
+
 def test_the_list_shows_the_gate_of_each_candidate(client, personas, django_assert_max_num_queries):
     ready, _, _ = graduate(personas)
     blocked, _, _ = graduate(personas, verdict=None)

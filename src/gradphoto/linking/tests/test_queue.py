@@ -333,3 +333,24 @@ def test_open_suggestions_written_before_the_rule_move_to_their_records_school(p
     migration.forwards(apps, None)
     suggestion.refresh_from_db()
     assert suggestion.school_id == suggestion.record.school_id == personas.school.pk
+
+
+def test_accepting_a_suggestion_decides_the_contested_claims_on_its_photo(personas, suggestion):
+    """The suggestion's record claimed the photo too, and so did another student: the accept settles
+    both claims as an award would, instead of leaving the owner's claim to be dismissed as not theirs."""
+    from gradphoto.notifications.models import Message
+
+    other = make_record(personas.school)
+    owner, rival = make_student(suggestion.record), make_student(other)
+    mine = contested(suggestion.record, suggestion.photo, owner)
+    theirs = contested(other, suggestion.photo, rival)
+    client_for(personas.alice).post(
+        reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"}
+    )
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.state, theirs.state) == (ClaimState.EFFECTIVE, ClaimState.CANCELLED)
+    told = {m.user: m.subject for m in Message.objects.filter(kind="photo_claim.decided")}
+    assert told[owner] == "学校已确认您认领的照片" and told[rival] == "您认领的照片未获学校确认"
+    page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
+    assert "data-contested-photo" not in page
