@@ -39,6 +39,10 @@ def test_the_student_reports_from_xueji_and_sees_the_application(client, pair):
     assert response["Location"] == reverse("corrections:detail", args=[app.pk])
     page = client.get(reverse("verification:records")).content.decode()
     assert f'data-application="{app.pk}"' in page and 'data-form="a_swap"' not in page
+    own = client.get(reverse("corrections:detail", args=[app.pk])).content.decode()
+    assert (
+        "撤回报告" in own and "提交审核结果" not in own and "<li>—</li>" not in own
+    )  # a student's words, not staff's
 
 
 def test_the_whole_flow_over_the_api(client, personas, pair):

@@ -109,6 +109,7 @@ def test_the_daily_limit_counts_searches_per_shanghai_day(settings, setup):
         assert re.search(r'id="searches-left">[^<]*明天再试', results)  # not "0 more times"
         page = client.get(reverse("verification:records")).content.decode()
         assert f'id="search-none-left-{record.pk}"' in page  # said before the student tries again
+        assert re.search(rf'id="search-{record.pk}" type="submit" disabled', page)  # and nothing to press
     with time_machine.travel(NOON + dt.timedelta(hours=12), tick=False):  # 00:00 next day in Shanghai
         search(client, record)
         assert PhotoSearch.objects.count() == before + 1
