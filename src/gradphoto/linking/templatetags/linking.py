@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from gradphoto.linking import labels
+from gradphoto.linking.models import ClaimState
 
 register = template.Library()
 
@@ -15,6 +16,12 @@ register = template.Library()
 def claim_of(claims: dict[int, Any] | None, record_pk: int) -> Any:
     """The open claim of a record from the view's {record pk: claim}, or None."""
     return (claims or {}).get(record_pk)
+
+
+@register.filter
+def is_open(claim: Any) -> bool:
+    """A claim still waiting: for its delay (pending) or for the university (conflicted)."""
+    return getattr(claim, "state", None) in (ClaimState.PENDING, ClaimState.CONFLICTED)
 
 
 @register.filter

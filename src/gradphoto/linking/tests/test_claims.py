@@ -141,6 +141,9 @@ def test_a_claim_links_after_the_delay_and_the_student_verifies(setup):
         assert claim.state == ClaimState.PENDING
         page = client.get(reverse("verification:records")).content.decode()
         assert 'data-claim="pending"' in page and "2026-03-03 12:00" in page
+        # The claim leads the card; the reasons a photo can be missing are folded under it.
+        assert page.index('data-claim="pending"') < page.index("照片缺失的其他可能原因")
+        assert "该学籍暂未关联照片" not in page
     with time_machine.travel(NOON + dt.timedelta(hours=23), tick=False):
         assert claims_apply_due() == {}
     with time_machine.travel(NOON + dt.timedelta(hours=24, minutes=1), tick=False):
