@@ -63,7 +63,7 @@ def test_it_never_offers_a_photo_of_another_school(personas, setup):
 def _results_section(page: str) -> str:
     section = re.search(r'<section class="card" id="search-results".*?</section>', page, re.S)
     assert section is not None
-    return re.sub(r"#record-\d+", "#record-N", section.group(0))
+    return re.sub(r"#(record|report)-\d+", r"#\1-N", section.group(0))
 
 
 def test_nothing_found_and_not_yours_read_the_same(personas, setup):
@@ -77,6 +77,8 @@ def test_nothing_found_and_not_yours_read_the_same(personas, setup):
     _, nothing, _ = search(other, lonely)
     assert _results_section(not_yours) == _results_section(nothing)
     assert 'id="nothing-found"' in nothing
+    link = re.search(r'id="report-link" href="[^"#]+#(report-\d+)"', nothing).group(1)
+    assert f'id="{link}"' in other.get(reverse("verification:records")).content.decode()  # leads to the form
 
 
 def test_a_thumbnail_is_refused_to_anyone_else_and_after_the_search_expires(personas, setup):
