@@ -1,4 +1,4 @@
-"""Queue decisions: one field each, validated before a service is called."""
+"""Queue decisions: the action (and a dismissal's note), validated before a service is called."""
 
 from __future__ import annotations
 
@@ -11,3 +11,4 @@ class SuggestionDecisionForm(forms.Form):
 
 class ClaimDecisionForm(forms.Form):
     action = forms.ChoiceField(choices=[("award", "award"), ("dismiss", "dismiss")])
+    note = forms.CharField(required=False, max_length=200)  # a dismissal's reason, told to the student

@@ -211,16 +211,17 @@ def claim_award(*, staff: User, claim_id: int) -> str:
 
 
 @transaction.atomic
-def claim_dismiss(*, staff: User, claim_id: int) -> None:
-    """The university decides the photo is not this claimant's."""
+def claim_dismiss(*, staff: User, claim_id: int, note: str = "") -> None:
+    """The university decides the photo is not this claimant's; its note, if any, is told the student."""
     claim = _claim(staff, claim_id)
     if claim.state != ClaimState.CONFLICTED:
         raise Conflict(_("This claim was already decided."), code="already_decided")
-    claim_move(claim, staff, ClaimState.CANCELLED, "dismissed by the university")
-    _tell_claimant(claim, awarded=False)
+    note = note.strip()[:200]
+    claim_move(claim, staff, ClaimState.CANCELLED, note or "dismissed by the university")
+    _tell_claimant(claim, awarded=False, note=note)
 
 
-def _tell_claimant(claim: PhotoClaim, *, awarded: bool) -> None:
+def _tell_claimant(claim: PhotoClaim, *, awarded: bool, note: str = "") -> None:
     """The student hears the university's decision (e-mail and SMS, after commit); 学籍信息 shows it too."""
     from gradphoto.notifications.services import notify
 
@@ -230,6 +231,8 @@ def _tell_claimant(claim: PhotoClaim, *, awarded: bool) -> None:
     else:
         subject = "您认领的照片未获学校确认"
         text = "学校认定您在“没照片,找找看”中认领的照片不是您本人的；您可以登录学籍信息页面再次查找"
+        if note:
+            text += f"。学校说明：{note}"
     notify(
         user=claim.student,
         kind="photo_claim.decided",

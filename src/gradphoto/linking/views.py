@@ -146,7 +146,7 @@ def work_queue(request: AuthedRequest) -> HttpResponse:
 
 
 def _queue_decision(
-    request: AuthedRequest, decide: Callable[..., object], done: str, **target: int
+    request: AuthedRequest, decide: Callable[..., object], done: str, **target: int | str
 ) -> HttpResponse:
     """Run one queue decision: 404 for objects the user may not know, the message otherwise; a photo the
     decision filed as a duplicate collection (the record had a photo meanwhile) is said as such."""
@@ -199,4 +199,5 @@ def claim_decide(request: AuthedRequest, claim_id: int) -> HttpResponse:
         done = _("The photo is given to %(name)s (%(no)s); the other claims on it are closed.") % _who(record)
         return _queue_decision(request, queue.claim_award, done, claim_id=claim_id)
     done = _("The claim of %(name)s (%(no)s) is dismissed; the student is told.") % _who(record)
-    return _queue_decision(request, queue.claim_dismiss, done, claim_id=claim_id)
+    note = form.cleaned_data["note"]
+    return _queue_decision(request, queue.claim_dismiss, done, claim_id=claim_id, note=note)

@@ -1,11 +1,13 @@
-"""Staff: the records of their own organisation, ID numbers masked."""
+"""Staff: the records of their own organisation, ID numbers masked; the admission photo to compare with."""
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from gradphoto.accounts.models import Role
 from gradphoto.common.access import role_required
@@ -33,3 +35,16 @@ def staff_list(request: AuthedRequest) -> HttpResponse:
         query = query.filter(student_no=search) | query.filter(name=search)
     page = Paginator(query.order_by("school__code", "student_no"), 50).get_page(request.GET.get("page"))
     return render(request, "records/staff_list.html", {"page": page, "q": search})
+
+
+@role_required(Role.UNIVERSITY_STAFF, Role.OPERATOR)
+@require_GET
+def admission_photo(request: AuthedRequest, record_id: int) -> FileResponse:
+    """The 录取照片 of a record of the user's school (any for an operator): what a university compares a
+    contested photo with before giving it to a claimant. 404 for anyone else's record, or none."""
+    record = records_visible_to(request.user).filter(pk=record_id).exclude(admission_photo="").first()
+    if record is None or not default_storage.exists(record.admission_photo):
+        raise Http404
+    response = FileResponse(default_storage.open(record.admission_photo, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -168,6 +168,8 @@ def test_other_roles_are_refused(personas, suggestion, who):
     assert client.get(reverse("linking:queue")).status_code == 403
     url = reverse("linking:suggestion_decide", args=[suggestion.pk])
     assert client.post(url, {"action": "accept"}).status_code == 403
+    admission = reverse("records:admission_photo", args=[suggestion.record.pk])
+    assert client.get(admission).status_code == 403
 
 
 def test_a_student_is_refused_the_queue(personas, suggestion):
@@ -354,3 +356,34 @@ def test_accepting_a_suggestion_decides_the_contested_claims_on_its_photo(person
     assert told[owner] == "学校已确认您认领的照片" and told[rival] == "您认领的照片未获学校确认"
     page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
     assert "data-contested-photo" not in page
+
+
+def test_a_dismissal_can_say_why_and_the_admission_photo_is_there_to_compare(personas, tmp_path):
+    """The university compares the collected photo with each claimant's 录取照片, and may tell a claimant
+    why the photo is not theirs; only its own staff (and operators) see that admission photo."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from gradphoto.common.testing import tiny_jpeg
+    from gradphoto.notifications.models import Message
+
+    record = make_record(personas.school, name="王芳", id_number=an_id(231))
+    record.admission_photo = default_storage.save("admission/wangfang.jpg", ContentFile(tiny_jpeg()))
+    record.save(update_fields=["admission_photo"])
+    photo = make_photo(make_record(personas.school), personas.agency)
+    photo.record, photo.link_state = None, LinkState.UNLINKED
+    photo.save()
+    student = make_student(record)
+    claim = contested(record, photo, student)
+    staff = client_for(personas.alice)
+    page = staff.get(reverse("linking:queue")).content.decode()
+    url = reverse("records:admission_photo", args=[record.pk])
+    assert f'data-admission="{record.pk}"' in page and url in page
+    assert staff.get(url)["Content-Type"] == "image/jpeg"
+    for refused in (personas.bob, student):  # another school's staff; the student
+        assert client_for(refused).get(url).status_code in (403, 404)
+    staff.post(
+        reverse("linking:claim_decide", args=[claim.pk]), {"action": "dismiss", "note": "照片中是男生"}
+    )
+    told = Message.objects.filter(user=student, kind="photo_claim.decided")  # e-mail and SMS
+    assert told.count() == 2 and all("学校说明：照片中是男生" in m.body for m in told)
