@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from ninja.errors import ValidationError
 
 from gradphoto.common.errors import NotAllowed
 from gradphoto.linking import claims, queue
@@ -73,7 +75,7 @@ def _staff(request: HttpRequest) -> None:
         ) from error
 
 
-def _decided(request: HttpRequest, decide: Callable[..., Any], **target: int) -> Any:
+def _decided(request: HttpRequest, decide: Callable[..., Any], **target: int | str) -> Any:
     """One queue decision by the requesting staff member (queue roles only), through the page's service."""
     _staff(request)
     return decide(staff=user_of(request), **target)
@@ -167,8 +169,37 @@ def claim_award(request: HttpRequest, claim_id: int) -> dict[str, str]:
     return {"link_state": _decided(request, queue.claim_award, claim_id=claim_id)}
 
 
-@router.post("/claims/{claim_id}/dismiss", response={200: dict, **ERRORS})
+NOTE_MAX = 200
+DISMISS_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"note": {"type": "string", "maxLength": NOTE_MAX}},
+                }
+            }
+        },
+    }
+}
+
+
+def _note(request: HttpRequest) -> str:
+    """An optional {"note": …} (JSON or form); a call without a body, as before the note, still works."""
+    note: Any = request.POST.get("note", "")
+    if request.content_type == "application/json" and request.body:
+        try:
+            note = json.loads(request.body).get("note", "")
+        except (ValueError, AttributeError):
+            note = None
+    if not isinstance(note, str) or len(note) > NOTE_MAX:  # answered as ninja answers a bad body: 422
+        raise ValidationError([{"loc": ("body", "note"), "msg": "text of at most 200 characters"}])
+    return note
+
+
+@router.post("/claims/{claim_id}/dismiss", response={200: dict, **ERRORS}, openapi_extra=DISMISS_BODY)
 def claim_dismiss(request: HttpRequest, claim_id: int) -> dict[str, str]:
-    """Not this claimant's photo; the student is told."""
-    _decided(request, queue.claim_dismiss, claim_id=claim_id)
+    """Not this claimant's photo; the student is told, with the optional note (why) quoted."""
+    _decided(request, queue.claim_dismiss, claim_id=claim_id, note=_note(request))
     return {"state": "cancelled"}

@@ -172,6 +172,27 @@ def test_contested_claims_are_listed_and_decided_by_the_records_university_only(
     assert again.status_code == 409 and again.json()["code"] == "already_decided"
 
 
+def test_a_dismissal_over_the_api_may_say_why(client, personas):
+    from gradphoto.linking.tests.test_queue import contested
+    from gradphoto.notifications.models import Message
+
+    record, other = make_record(personas.school), make_record(personas.school)
+    photo = make_photo(make_record(personas.school), personas.agency, name="张庞", id_number="1")
+    told, bare = make_student(record), make_student(other)
+    first, second = contested(record, photo, told), contested(other, photo, bare)
+    alice = auth(api_token_issue(user=personas.alice))
+    url = "/api/v1/linking/claims/{}/dismiss"
+    noted = client.post(url.format(first.pk), {"note": "不是本人"}, content_type="application/json", **alice)
+    assert noted.json() == {"state": "cancelled"}
+    assert client.post(url.format(second.pk), **alice).json() == {"state": "cancelled"}  # no body: no note
+    assert all("学校说明：不是本人" in m.body for m in Message.objects.filter(user=told))
+    assert not any("学校说明" in m.body for m in Message.objects.filter(user=bare))
+    too_long = client.post(
+        url.format(first.pk), {"note": "长" * 201}, content_type="application/json", **alice
+    )
+    assert too_long.status_code == 422
+
+
 def test_a_student_withdraws_only_a_claim_of_their_own(client, personas):
     from gradphoto.common import clock
     from gradphoto.linking.models import PhotoClaim
