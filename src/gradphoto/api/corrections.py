@@ -12,13 +12,23 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from gradphoto.accounts.models import Role
 from gradphoto.common.errors import DomainError, NotFound
 from gradphoto.corrections import services
 from gradphoto.corrections.access import applications_visible_to, get_application_for_user
 from gradphoto.corrections.attachments import attachment_add
 from gradphoto.corrections.models import Application
 
-from .common import ErrorOut, user_of
+from .common import ErrorOut, user_in, user_of
+
+# The roles of the applications page (corrections/views.py ALL): an agency has none.
+APPLICATION_ROLES = (
+    Role.STUDENT,
+    Role.CENTRE_STAFF,
+    Role.SERVICE_STAFF,
+    Role.UNIVERSITY_STAFF,
+    Role.OPERATOR,
+)
 
 router = Router(tags=["applications"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -94,7 +104,7 @@ def _fresh(request: HttpRequest, application_id: int) -> ApplicationOut:
 
 @router.get("", response=list[ApplicationOut])
 def list_applications(request: HttpRequest, state: str = "") -> list[ApplicationOut]:
-    query = applications_visible_to(user_of(request)).prefetch_related("events")
+    query = applications_visible_to(user_in(request, *APPLICATION_ROLES)).prefetch_related("events")
     if state:
         query = query.filter(state=state)
     return [out(app) for app in query[:200]]

@@ -11,12 +11,12 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from gradphoto.common.errors import NotFound
-from gradphoto.imports.access import get_job_for_user, jobs_visible_to
+from gradphoto.imports.access import IMPORT_ROLES, get_job_for_user, jobs_visible_to
 from gradphoto.imports.models import ImportJob, ImportKind
 from gradphoto.imports.report import report_xlsx
 from gradphoto.imports.services import job_create_from_upload, job_retry
 
-from .common import ErrorOut, user_of
+from .common import ErrorOut, user_in, user_of
 
 router = Router(tags=["imports"])
 
@@ -81,7 +81,7 @@ def import_photos(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, 
 
 @router.get("", response=list[JobOut])
 def list_jobs(request: HttpRequest) -> list[JobOut]:
-    return [job_out(job) for job in jobs_visible_to(user_of(request))[:100]]
+    return [job_out(job) for job in jobs_visible_to(user_in(request, *IMPORT_ROLES))[:100]]
 
 
 @router.get("/{job_id}", response={200: JobOut, 404: ErrorOut})

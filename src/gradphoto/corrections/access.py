@@ -14,8 +14,8 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
         "record", "record__school", "school", "centre", "service_centre"
     )
     org = user.organisation_id
-    if user.role == Role.STUDENT:
-        return query.filter(record__account=user)
+    if user.role == Role.STUDENT:  # nothing of a record before the real-person check (decision 4)
+        return query.filter(record__account=user) if user.person_checked else query.none()
     if user.role == Role.CENTRE_STAFF:
         return query.filter(centre_id=org)
     if user.role == Role.SERVICE_STAFF:

@@ -9,12 +9,13 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from gradphoto.accounts.models import User
 from gradphoto.common import idnumber
 from gradphoto.common.errors import DomainError
 from gradphoto.common.images import store_content_addressed
 from gradphoto.photos.models import LinkState, Photo
 from gradphoto.photos.standard import check_photo
-from gradphoto.records.models import StudentRecord
+from gradphoto.records.selectors import records_visible_to
 
 from .models import Application, FormType
 
@@ -31,8 +32,9 @@ ERRATUM_FIELDS = (
 )
 
 
-def apply_details(app: Application, details: dict[str, Any]) -> None:
-    """Fill the fields the form type needs; raise DomainError (code + Chinese message) when one is wrong."""
+def apply_details(app: Application, details: dict[str, Any], staff: User) -> None:
+    """Fill the fields the form type needs; raise DomainError (code + Chinese message) when one is wrong.
+    ``staff`` files it: another student it names must be one this office may see."""
     if details.get("reason"):
         app.reason = str(details["reason"]).strip()
     handler = {
@@ -43,17 +45,23 @@ def apply_details(app: Application, details: dict[str, Any]) -> None:
         FormType.STATUS_ERRATUM: _erratum,
     }.get(app.form_type)  # type: ignore[call-overload]
     if handler is not None:
-        handler(app, details)
+        handler(app, details, staff)
     app.save()
 
 
-def _swap(app: Application, details: dict[str, Any]) -> None:
-    other = StudentRecord.objects.filter(
-        school=app.school, student_no=str(details.get("counterpart_student_no", "")).strip()
-    ).first()
+def _swap(app: Application, details: dict[str, Any], staff: User) -> None:
+    """The other student of the swapped pair, among the records this office may see: the form shows its
+    name, ID number and photo, which another learning centre's office must not get by typing a 学号
+    (and a 学号 outside its scope is answered as one that does not exist)."""
+    other = (
+        records_visible_to(staff)
+        .filter(school=app.school, student_no=str(details.get("counterpart_student_no", "")).strip())
+        .first()
+    )
     if other is None or other.pk == app.record_id:
         raise DomainError(
-            _("Give the student number of the other student of the same school."), code="counterpart_required"
+            _("Give the student number of the other student, one of your own students of the same school."),
+            code="counterpart_required",
         )
     if not Photo.objects.filter(record=other, link_state=LinkState.LINKED).exists():
         raise DomainError(_("The other student has no photo to swap."), code="counterpart_no_photo")
@@ -69,7 +77,7 @@ def _unlinked_photo(app: Application, **identity: str) -> Photo | None:
     return query.first()
 
 
-def _fix_identity(app: Application, details: dict[str, Any]) -> None:
+def _fix_identity(app: Application, details: dict[str, Any], staff: User) -> None:
     name = str(details.get("wrong_name", "")).strip()
     number = idnumber.normalise(str(details.get("wrong_id_number", "")))
     if not name or not number:
@@ -84,7 +92,7 @@ def _fix_identity(app: Application, details: dict[str, Any]) -> None:
     app.wrong_name, app.wrong_id_number, app.photo = name, number, photo
 
 
-def _new_photo(app: Application, details: dict[str, Any]) -> None:
+def _new_photo(app: Application, details: dict[str, Any], staff: User) -> None:
     data = details.get("new_photo")
     if not data:
         raise DomainError(_("Upload the correct e-photo."), code="photo_required")
@@ -94,7 +102,7 @@ def _new_photo(app: Application, details: dict[str, Any]) -> None:
     app.new_photo = store_content_addressed(result.clean_jpeg, folder="photos", extension="jpg")[0]
 
 
-def _graduated(app: Application, details: dict[str, Any]) -> None:
+def _graduated(app: Application, details: dict[str, Any], staff: User) -> None:
     collection_no = str(details.get("collection_no", "")).strip()
     if collection_no:
         photo = _unlinked_photo(app, collection_no=collection_no)
@@ -104,10 +112,10 @@ def _graduated(app: Application, details: dict[str, Any]) -> None:
             )
         app.photo = photo
         return
-    _new_photo(app, details)
+    _new_photo(app, details, staff)
 
 
-def _erratum(app: Application, details: dict[str, Any]) -> None:
+def _erratum(app: Application, details: dict[str, Any], staff: User) -> None:
     changes = {
         k: str(v).strip()
         for k, v in dict(details.get("erratum") or {}).items()

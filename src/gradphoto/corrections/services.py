@@ -53,6 +53,8 @@ def _locked(user: User, application_id: int) -> Application:
 @transaction.atomic
 def application_report(*, student: User, record_id: int, form_type: str, reason: str = "") -> Application:
     """A student reports a problem; only a form the rules offer for the record, one open at a time."""
+    if not student.person_checked:  # the web view redirects first; the API ends here (decision 4)
+        raise NotAllowed(_("Pass the real-person check first."), code="person_check_required")
     card = record_card_for_student(student, record_id)
     if card is None:
         raise NotFound(_("No such record."))
@@ -97,7 +99,7 @@ def application_file(*, staff: User, application_id: int, details: dict[str, Any
         raise NotAllowed(_("The learning centre files this application."), code="centre_files")
     from .details import apply_details
 
-    apply_details(app, details)
+    apply_details(app, details, staff)
     _move(app, staff, AppState.SUBMITTED, details.get("note", ""))
     return app
 

@@ -53,6 +53,8 @@ def report(request: AuthedRequest) -> HttpResponse:
 
 @role_required(*ALL)
 def worklist(request: AuthedRequest) -> HttpResponse:
+    if request.user.role == Role.STUDENT and not request.user.person_checked:
+        return redirect("accounts:person_check")  # as 学籍信息: nothing before the check (decision 4)
     query = applications_visible_to(request.user)
     state, form_type = request.GET.get("state", ""), request.GET.get("form", "")
     if state in AppState.values:

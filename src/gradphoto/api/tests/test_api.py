@@ -211,3 +211,20 @@ def test_a_student_withdraws_only_a_claim_of_their_own(client, personas):
     assert client.post(cancel, **token).json()["state"] == "cancelled"
     again = client.post(cancel, **token)  # a double submit: decided already, as the queue answers it
     assert (again.status_code, again.json()["code"]) == (409, "already_decided")
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ("/api/v1/imports", ("student", "carol", "dave")),
+        ("/api/v1/applications", ("erin",)),
+        ("/api/v1/graduation/diplomas", ("carol", "dave", "erin")),
+    ],
+)
+def test_a_list_refuses_the_roles_its_page_refuses(client, personas, path, refused):
+    """403, as the page: an empty list would answer a role with no business there as if it had."""
+    for who in refused:
+        user = make_student(make_record(personas.school)) if who == "student" else getattr(personas, who)
+        response = client.get(path, **auth(api_token_issue(user=user)))
+        assert (response.status_code, response.json()["code"]) == (403, "forbidden_role"), who
+    assert client.get(path, **auth(api_token_issue(user=personas.alice))).status_code == 200

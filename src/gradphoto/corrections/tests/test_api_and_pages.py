@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from gradphoto.accounts.tokens import api_token_issue
 from gradphoto.common.testing import make_photo, make_record, make_staff, make_student
+from gradphoto.corrections import services
 from gradphoto.corrections.models import Application, AppState
 from gradphoto.verification.services import conclusion_submit
 
@@ -96,7 +97,8 @@ def test_other_organisations_get_404_on_pages_and_api(client, personas, pair):
         assert client.get(reverse("corrections:detail", args=[app.pk])).status_code in (403, 404)
         assert client.get(reverse("corrections:pdf", args=[app.pk])).status_code in (403, 404)
         assert client.get(f"/api/v1/applications/{app.pk}", **bearer(user)).status_code == 404
-        assert app.pk not in [a["id"] for a in client.get("/api/v1/applications", **bearer(user)).json()]
+        listed = client.get("/api/v1/applications", **bearer(user))
+        assert listed.status_code == 403 or app.pk not in [a["id"] for a in listed.json()]  # 403: an agency
 
 
 def test_worklists_mask_id_numbers(client, personas, pair):
@@ -179,3 +181,27 @@ def test_an_attachment_is_read_only_after_the_access_and_size_checks(personas, p
             upload=Unread(MAX_BYTES + 1),
         )
     assert refused.value.code == "file_too_large"
+
+
+def test_nothing_of_an_application_before_the_real_person_check(client, personas):
+    """Decision 4: as 学籍信息, applications wait for the check, on the pages and over the API."""
+    from gradphoto.accounts.models import PersonCheck
+
+    record = make_record(personas.school)  # no photo: Form A (fix identity) applies
+    student = make_student(record)
+    app = services.application_report(student=student, record_id=record.pk, form_type="a_fix_identity")
+    student.person_check, student.person_checked_at = PersonCheck.NONE, None
+    student.save(update_fields=["person_check", "person_checked_at"])
+    client.force_login(student)
+    assert client.get(reverse("corrections:worklist"))["Location"] == reverse("accounts:person_check")
+    assert client.get(reverse("corrections:detail", args=[app.pk])).status_code == 404
+    assert client.get(reverse("corrections:pdf", args=[app.pk])).status_code == 404
+    api = bearer(student)
+    assert client.get("/api/v1/applications", **api).json() == []
+    refused = client.post(
+        "/api/v1/applications",
+        {"record_id": record.pk, "form_type": "a_fix_identity"},
+        content_type="application/json",
+        **api,
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "person_check_required")

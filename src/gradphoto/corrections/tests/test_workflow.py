@@ -254,3 +254,39 @@ def test_corrected_names_and_ids_get_fresh_linkage_keys(personas):
     keys_refresh()
     record.refresh_from_db()
     assert (record.key_version, record.pinyin_key) == (KEY_VERSION, "shanwei")
+
+
+@pytest.mark.django_db
+def test_a_swap_names_only_a_student_the_filing_office_may_see(personas, swapped):
+    """Another learning centre's student of the same school is answered as a 学号 that does not exist:
+    filing would show that student's name, ID number and photo on this office's form."""
+    app = services.application_report(
+        student=swapped["student_a"], record_id=swapped["a"].pk, form_type=FormType.SWAP, reason="x"
+    )
+    elsewhere = make_record(personas.school, learning_centre=personas.other_centre)
+    make_photo(elsewhere, personas.agency)
+    answers = []
+    for number in (elsewhere.student_no, "NO-SUCH-NUMBER"):
+        with pytest.raises(DomainError) as refused:
+            services.application_file(
+                staff=personas.carol, application_id=app.pk, details={"counterpart_student_no": number}
+            )
+        answers.append((refused.value.code, refused.value.message))
+    assert answers[0] == answers[1] and answers[0][0] == "counterpart_required"
+    app.refresh_from_db()
+    assert app.counterpart_id is None and app.state == AppState.DRAFT
+
+
+@pytest.mark.django_db
+def test_form_b_for_a_graduate_without_a_photo_files_with_a_new_photo(personas):
+    """Form B without a collection number takes the e-photo identical to the diploma's (DOMAIN §8)."""
+    record = make_record(personas.school, learning_centre=personas.centre, status="graduated")
+    student = make_student(record)
+    app = services.application_report(
+        student=student, record_id=record.pk, form_type=FormType.GRADUATED_UNLINKED
+    )
+    services.application_file(
+        staff=personas.carol, application_id=app.pk, details={"new_photo": photo_set(1)[0]}
+    )
+    app.refresh_from_db()
+    assert app.state == AppState.SUBMITTED and app.new_photo and app.photo_id is None

@@ -42,3 +42,15 @@ def test_students_and_visitors_are_refused(client, personas):
     assert client.get(LIST).status_code == 403
     client.logout()
     assert client.get(LIST).status_code == 302
+
+
+def test_an_agency_sees_its_photos_students_but_not_their_status(client, personas):
+    """REQ-AC-03: an agency sees photo, not 学籍 — who it photographed and whether the photo is linked
+    and verified, not the 学籍状态."""
+    record = make_record(personas.school, name="采集学生", status="suspended")
+    make_photo(record, personas.agency)
+    client.force_login(personas.erin)
+    html = client.get(LIST).content.decode()
+    assert "采集学生" in html and record.get_status_display() not in html
+    client.force_login(personas.alice)
+    assert record.get_status_display() in client.get(LIST).content.decode()
