@@ -18,8 +18,9 @@ from .models import OPEN_STATES, TRANSITIONS, Application, ApplicationEvent, App
 from .rules import applicable_forms
 
 
-def _move(app: Application, actor: User | None, to: str, note: str = "") -> None:
-    """The one place an application changes state: checks the table, writes the event and the audit."""
+def _check(app: Application, actor: User | None, to: str) -> str:
+    """The transition table for this actor (its role returned); before any detail or effect is looked at,
+    so that a role with no business there is told so, not what its step would have needed."""
     role = actor.role if actor else "system"
     allowed = TRANSITIONS.get((app.state, to))
     if allowed is None or role not in allowed:
@@ -28,6 +29,12 @@ def _move(app: Application, actor: User | None, to: str, note: str = "") -> None
         raise NotAllowed(_("This application has no service centre."), code="bad_transition")
     if app.state == AppState.SUBMITTED and role == Role.UNIVERSITY_STAFF and app.service_centre_id:
         raise NotAllowed(_("The service centre forwards this application first."), code="not_forwarded")
+    return role
+
+
+def _move(app: Application, actor: User | None, to: str, note: str = "") -> None:
+    """The one place an application changes state: checks the table, writes the event and the audit."""
+    role = _check(app, actor, to)
     before, now = app.state, clock.now()
     app.state, app.updated_at = to, now
     app.save(update_fields=["state", "updated_at"])
@@ -99,6 +106,7 @@ def application_file(*, staff: User, application_id: int, details: dict[str, Any
         raise NotAllowed(_("The learning centre files this application."), code="centre_files")
     from .details import apply_details
 
+    _check(app, staff, AppState.SUBMITTED)
     apply_details(app, details, staff)
     _move(app, staff, AppState.SUBMITTED, details.get("note", ""))
     return app
@@ -155,6 +163,7 @@ def _apply(app: Application, staff: User, note: str) -> Application:
     """Apply the effect and record APPLIED in one transaction: a failed effect changes nothing."""
     from .effects import apply_effect
 
+    _check(app, staff, AppState.APPLIED)
     next_step = apply_effect(app, staff)
     _move(app, staff, AppState.APPLIED, note)
     _tell_student(app, _("Your application was approved and applied"), next_step)

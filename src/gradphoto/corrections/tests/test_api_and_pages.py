@@ -205,3 +205,15 @@ def test_nothing_of_an_application_before_the_real_person_check(client, personas
         **api,
     )
     assert (refused.status_code, refused.json()["code"]) == (403, "person_check_required")
+
+
+def test_a_student_is_refused_staff_steps_before_their_details_are_looked_at(client, pair):
+    """403 bad_transition, not what filing or approving would have needed (photo_required…)."""
+    (record, _), (student, _) = pair
+    app = services.application_report(student=student, record_id=record.pk, form_type="a_swap")
+    api = bearer(student)
+    for step in ("file", "approve"):
+        response = client.post(
+            f"/api/v1/applications/{app.pk}/{step}", {}, content_type="application/json", **api
+        )
+        assert (response.status_code, response.json()["code"]) == (403, "bad_transition"), step
