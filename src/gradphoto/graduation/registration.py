@@ -37,7 +37,7 @@ from .models import (
     SchoolType,
     VerdictBasis,
 )
-from .rules import gate_message, setting
+from .rules import gate_message, setting, stored_message
 from .selectors import school_settings
 
 GRADUATED_LABEL = "已毕业"
@@ -55,7 +55,7 @@ class _Outcome:
                 "student_no": record.student_no,
                 "name": record.name,
                 "codes": [c for c, _m in problems],
-                "messages": [m for _c, m in problems],
+                "messages": [stored_message(m) for _c, m in problems],
             }
         )
 
@@ -67,7 +67,8 @@ class _Outcome:
 
 def refusal(student_no: str, code: str, detail: str = "") -> dict[str, Any]:
     """A refusal for a line that names no record of the school (unknown 学号, numeric cell)."""
-    return {"student_no": student_no, "name": "", "codes": [code], "messages": [gate_message(code, detail)]}
+    message = stored_message(gate_message(code, detail))
+    return {"student_no": student_no, "name": "", "codes": [code], "messages": [message]}
 
 
 def options_for(

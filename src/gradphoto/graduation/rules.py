@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 # 层次 as 学籍 files spell it → the two-digit level code of the certificate number (DOMAIN.md §10.1).
@@ -126,6 +128,13 @@ def lookup_window() -> dt.timedelta:
 
 
 def gate_message(code: str, detail: str = "") -> str:
-    """In the active language: Chinese in the command line and the files, the reader's on the pages."""
-    message = str(GATE_MESSAGES.get(code, code))
-    return f"{message}：{detail}" if detail else message
+    """Lazy: in the language active where it is shown (a page in English reads English); what is kept
+    (a batch's refusals, files, the API, the command line) is made Chinese with `stored_message`."""
+    message = GATE_MESSAGES.get(code, code)
+    return format_lazy("{}：{}", message, detail) if detail else message  # type: ignore[return-value]
+
+
+def stored_message(message: str) -> str:
+    """A gate message as it is kept in rows, files and API answers: Chinese, whoever pressed the button."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message)

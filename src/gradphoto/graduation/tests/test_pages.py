@@ -38,6 +38,16 @@ def test_the_gate_speaks_the_readers_language(client, personas):
     assert "The student has not checked the photo" in html and "学生尚未校对照片" not in html
 
 
+def test_refusals_are_kept_in_chinese_whoever_registers_in_english(personas):
+    """A batch's refusals are rows, files and API answers: Chinese, as the page shows them in English."""
+    from django.utils import translation
+
+    blocked, _, _ = graduate(personas, verdict=None)
+    with translation.override("en"):
+        batch = register(personas.alice, [blocked])
+    assert batch.refusals[0]["messages"][0].startswith("学生尚未校对照片")
+
+
 def test_the_list_shows_the_gate_of_each_candidate(client, personas, django_assert_max_num_queries):
     ready, _, _ = graduate(personas)
     blocked, _, _ = graduate(personas, verdict=None)
