@@ -201,5 +201,6 @@ def _note(request: HttpRequest) -> str:
 @router.post("/claims/{claim_id}/dismiss", response={200: dict, **ERRORS}, openapi_extra=DISMISS_BODY)
 def claim_dismiss(request: HttpRequest, claim_id: int) -> dict[str, str]:
     """Not this claimant's photo; the student is told, with the optional note (why) quoted."""
+    _staff(request)  # the role first, then what it sent (a student is told 403, not 422)
     _decided(request, queue.claim_dismiss, claim_id=claim_id, note=_note(request))
     return {"state": "cancelled"}

@@ -137,8 +137,15 @@ def suggestion_accept(*, staff: User, suggestion_id: int) -> str:
     suggestion = _suggestion(staff, suggestion_id)
     if suggestion.state != SuggestionState.OPEN:
         raise Conflict(_("This suggestion was already decided."), code="already_decided")
+    claimed = PhotoClaim.objects.filter(
+        photo_id=suggestion.photo_id, record_id=suggestion.record_id, state=ClaimState.CONFLICTED
+    ).exists()  # then _settle_claims tells the student, with the decision on the claim: once
     state = photo_attach(
-        photo_id=suggestion.photo_id, record_id=suggestion.record_id, method=LinkMethod.REVIEW, actor=staff
+        photo_id=suggestion.photo_id,
+        record_id=suggestion.record_id,
+        method=LinkMethod.REVIEW,
+        actor=staff,
+        notify=not claimed,
     )
     if not state:
         raise Conflict(_("The photo was linked meanwhile."), code="photo_linked")
@@ -180,12 +187,26 @@ def _claim(user: User, claim_id: int) -> PhotoClaim:
     return found
 
 
+def _claim_in_lock_order(user: User, claim_id: int) -> PhotoClaim:
+    """The claim, locked after its record and its photo and with the photo's other contested claims (pk
+    order): the order of photos_attach, a due claim and an accept (record, photo, claims), so an award
+    cannot deadlock with any of them."""
+    pair = _scoped(user, PhotoClaim.objects.filter(pk=claim_id)).values_list("record_id", "photo_id").first()
+    if pair is None:
+        raise NotFound(_("No such claim."))
+    StudentRecord.objects.select_for_update().filter(pk=pair[0]).first()
+    Photo.objects.select_for_update().filter(pk=pair[1]).first()
+    contested = PhotoClaim.objects.select_for_update().filter(photo_id=pair[1], state=ClaimState.CONFLICTED)
+    claim = next((c for c in contested.order_by("pk") if c.pk == claim_id), None)
+    if claim is None:
+        raise Conflict(_("This claim was already decided."), code="already_decided")
+    return claim
+
+
 @transaction.atomic
 def claim_award(*, staff: User, claim_id: int) -> str:
     """The university gives the photo to this claimant; the other claims on it are cancelled."""
-    claim = _claim(staff, claim_id)
-    if claim.state != ClaimState.CONFLICTED:
-        raise Conflict(_("This claim was already decided."), code="already_decided")
+    claim = _claim_in_lock_order(staff, claim_id)
     from .claims import claim_obstacle
 
     if (obstacle := claim_obstacle(claim)) is not None:

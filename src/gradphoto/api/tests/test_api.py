@@ -191,6 +191,12 @@ def test_a_dismissal_over_the_api_may_say_why(client, personas):
         url.format(first.pk), {"note": "长" * 201}, content_type="application/json", **alice
     )
     assert too_long.status_code == 422
+    student = auth(api_token_issue(user=told))  # the role is refused before the body is read
+    long_note = {"note": "长" * 201}
+    assert (
+        client.post(url.format(first.pk), long_note, content_type="application/json", **student).status_code
+        == 403
+    )
 
 
 def test_a_student_withdraws_only_a_claim_of_their_own(client, personas):

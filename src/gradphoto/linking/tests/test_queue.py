@@ -337,7 +337,9 @@ def test_open_suggestions_written_before_the_rule_move_to_their_records_school(p
     assert suggestion.school_id == suggestion.record.school_id == personas.school.pk
 
 
-def test_accepting_a_suggestion_decides_the_contested_claims_on_its_photo(personas, suggestion):
+def test_accepting_a_suggestion_decides_the_contested_claims_on_its_photo(
+    personas, suggestion, django_capture_on_commit_callbacks
+):
     """The suggestion's record claimed the photo too, and so did another student: the accept settles
     both claims as an award would, instead of leaving the owner's claim to be dismissed as not theirs."""
     from gradphoto.notifications.models import Message
@@ -346,14 +348,17 @@ def test_accepting_a_suggestion_decides_the_contested_claims_on_its_photo(person
     owner, rival = make_student(suggestion.record), make_student(other)
     mine = contested(suggestion.record, suggestion.photo, owner)
     theirs = contested(other, suggestion.photo, rival)
-    client_for(personas.alice).post(
-        reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the messages go out after commit
+        client_for(personas.alice).post(
+            reverse("linking:suggestion_decide", args=[suggestion.pk]), {"action": "accept"}
+        )
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.state, theirs.state) == (ClaimState.EFFECTIVE, ClaimState.CANCELLED)
     told = {m.user: m.subject for m in Message.objects.filter(kind="photo_claim.decided")}
     assert told[owner] == "学校已确认您认领的照片" and told[rival] == "您认领的照片未获学校确认"
+    kinds = set(Message.objects.filter(user=owner).values_list("kind", flat=True))
+    assert kinds == {"photo_claim.decided"}  # told once, with the decision: no second "photo ready"
     page = client_for(personas.alice).get(reverse("linking:queue")).content.decode()
     assert "data-contested-photo" not in page
 
@@ -379,7 +384,8 @@ def test_a_dismissal_can_say_why_and_the_admission_photo_is_there_to_compare(per
     page = staff.get(reverse("linking:queue")).content.decode()
     url = reverse("records:admission_photo", args=[record.pk])
     assert f'data-admission="{record.pk}"' in page and url in page
-    assert staff.get(url)["Content-Type"] == "image/jpeg"
+    shown = staff.get(url)
+    assert shown["Content-Type"] == "image/jpeg" and shown.content.startswith(b"\xff\xd8")
     for refused in (personas.bob, student):  # another school's staff; the student
         assert client_for(refused).get(url).status_code in (403, 404)
     staff.post(
@@ -387,3 +393,23 @@ def test_a_dismissal_can_say_why_and_the_admission_photo_is_there_to_compare(per
     )
     told = Message.objects.filter(user=student, kind="photo_claim.decided")  # e-mail and SMS
     assert told.count() == 2 and all("学校说明：照片中是男生" in m.body for m in told)
+
+
+def test_an_admission_photo_leaves_without_its_metadata_or_trailing_bytes(personas):
+    """The school's file is kept as sent; what a browser gets has no EXIF (GPS) and nothing after EOI."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    Image.new("RGB", (48, 64), (10, 20, 30)).save(buffer, "JPEG", exif=exif.tobytes())
+    record = make_record(personas.school)
+    sent = buffer.getvalue() + b"<html><script>alert(1)</script></html>"
+    record.admission_photo = default_storage.save("admission/exif.jpg", ContentFile(sent))
+    record.save(update_fields=["admission_photo"])
+    body = client_for(personas.alice).get(reverse("records:admission_photo", args=[record.pk])).content
+    assert b"PhoneMaker" not in body and b"<script>" not in body and body.startswith(b"\xff\xd8")
