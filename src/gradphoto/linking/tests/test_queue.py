@@ -216,15 +216,20 @@ def test_claims_on_one_photo_are_shown_together_with_each_claimants_evidence(per
     assert first.id_number not in page and second.id_number not in page  # masked
 
 
-def test_a_dismissed_claimant_is_told_on_the_page_and_by_message(personas):
-    from gradphoto.notifications.models import Message
-
-    record = make_record(personas.school, name="王芳", id_number=an_id(221))
+def _claimant_of_a_stray_photo(personas, number: str):
+    """王芳's contested claim on an unlinked photo collected for someone else: (record, student, claim)."""
+    record = make_record(personas.school, name="王芳", id_number=number)
     photo = make_photo(make_record(personas.school), personas.agency)
     photo.record, photo.link_state = None, LinkState.UNLINKED
     photo.save()
     student = make_student(record)
-    claim = contested(record, photo, student)
+    return record, student, contested(record, photo, student)
+
+
+def test_a_dismissed_claimant_is_told_on_the_page_and_by_message(personas):
+    from gradphoto.notifications.models import Message
+
+    record, student, claim = _claimant_of_a_stray_photo(personas, an_id(221))
     staff = client_for(personas.alice)
     response = staff.post(
         reverse("linking:claim_decide", args=[claim.pk]), {"action": "dismiss"}, follow=True
@@ -372,14 +377,9 @@ def test_a_dismissal_can_say_why_and_the_admission_photo_is_there_to_compare(per
     from gradphoto.common.testing import tiny_jpeg
     from gradphoto.notifications.models import Message
 
-    record = make_record(personas.school, name="王芳", id_number=an_id(231))
+    record, student, claim = _claimant_of_a_stray_photo(personas, an_id(231))
     record.admission_photo = default_storage.save("admission/wangfang.jpg", ContentFile(tiny_jpeg()))
     record.save(update_fields=["admission_photo"])
-    photo = make_photo(make_record(personas.school), personas.agency)
-    photo.record, photo.link_state = None, LinkState.UNLINKED
-    photo.save()
-    student = make_student(record)
-    claim = contested(record, photo, student)
     staff = client_for(personas.alice)
     page = staff.get(reverse("linking:queue")).content.decode()
     url = reverse("records:admission_photo", args=[record.pk])

@@ -70,29 +70,23 @@ def _slowed(monkeypatch) -> threading.Event:
     return holding
 
 
-def test_an_award_and_an_accept_on_one_photo_do_not_deadlock(personas, contest, monkeypatch):
+@pytest.mark.parametrize(
+    ("second", "told"),
+    [("accept", "photo_linked"), ("award", "already_decided")],
+)
+def test_a_second_decision_on_a_contested_photo_is_told_why_not_deadlocked(
+    personas, contest, monkeypatch, second, told
+):
+    """One award holds the photo; an accept of the photo's suggestion, or an award of its other claim,
+    waits for it and is then told the photo is taken (before: PostgreSQL's deadlock, a 500)."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite's write lock already serialises the transactions")
-    suggestion, _, theirs = contest
+    suggestion, mine, theirs = contest
     holding = _slowed(monkeypatch)
-    out = _both(
-        lambda: queue.claim_award(staff=personas.alice, claim_id=theirs.pk),
-        lambda: queue.suggestion_accept(staff=personas.alice, suggestion_id=suggestion.pk),
-        holding,
-    )
+    then = {
+        "accept": lambda: queue.suggestion_accept(staff=personas.alice, suggestion_id=suggestion.pk),
+        "award": lambda: queue.claim_award(staff=personas.alice, claim_id=mine.pk),
+    }[second]
+    out = _both(lambda: queue.claim_award(staff=personas.alice, claim_id=theirs.pk), then, holding)
     assert out["first"] == "linked", out
-    assert getattr(out["second"], "code", None) == "photo_linked", out  # told, not a deadlock's 500
-
-
-def test_two_awards_on_one_photo_do_not_deadlock(personas, contest, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite's write lock already serialises the transactions")
-    _, mine, theirs = contest
-    holding = _slowed(monkeypatch)
-    out = _both(
-        lambda: queue.claim_award(staff=personas.alice, claim_id=theirs.pk),
-        lambda: queue.claim_award(staff=personas.alice, claim_id=mine.pk),
-        holding,
-    )
-    assert out["first"] == "linked", out
-    assert getattr(out["second"], "code", None) == "already_decided", out
+    assert getattr(out["second"], "code", None) == told, out
