@@ -31,3 +31,4 @@ class RecordOut(Schema):
 class VerdictIn(Schema):
     verdict: str
     wrong_reason: str = ""
+    photo_id: int | None = None  # the photo shown: a verdict on another (changed since) is refused, 409

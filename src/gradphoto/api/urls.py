@@ -132,7 +132,11 @@ def records(request: HttpRequest) -> list[RecordOut]:
 def verdict(request: HttpRequest, record_id: int, body: VerdictIn) -> RecordOut:
     _student_cards(request)
     conclusion_submit(
-        student=user_of(request), record_id=record_id, verdict=body.verdict, wrong_reason=body.wrong_reason
+        student=user_of(request),
+        record_id=record_id,
+        verdict=body.verdict,
+        wrong_reason=body.wrong_reason,
+        photo_id=body.photo_id,
     )
     card = next(c for c in record_cards_for_student(user_of(request)) if c.record.pk == record_id)
     return _record_out(card)

@@ -33,14 +33,18 @@ def _content_type(data: bytes) -> tuple[str, str]:
 
 
 @transaction.atomic
+@transaction.atomic
 def attachment_add(*, user: User, application_id: int, kind: str, filename: str, upload: Any) -> Attachment:
     """Staff on the application's path attach evidence while it is still open. ``upload`` (an uploaded
-    file: ``size`` and ``read()``) is read only once the user may attach and its declared size fits."""
+    file: ``size`` and ``read()``) is read only once the user may attach and its declared size fits.
+    The application is locked, so an attachment cannot land on one being applied; the same file of the
+    same kind sent twice (a double submit) is kept once."""
     app = get_application_for_user(user, application_id)
     if app is None:
         raise NotFound(_("No such application."))
     if user.role not in STAFF:
         raise NotAllowed(_("Only staff attach documents."), code="staff_only")
+    app = Application.objects.select_for_update().get(pk=app.pk)
     if app.state in (AppState.APPLIED, AppState.WITHDRAWN):
         raise NotAllowed(_("The application is closed."), code="closed")
     if (upload.size or 0) > MAX_BYTES:
@@ -50,6 +54,8 @@ def attachment_add(*, user: User, application_id: int, kind: str, filename: str,
         raise DomainError(_("The file is larger than 10 MB."), code="file_too_large")
     content_type, extension = _content_type(data)
     stored, _digest = store_content_addressed(data, folder="attachments", extension=extension)
+    if (same := app.attachments.filter(kind=kind, file=stored).first()) is not None:
+        return same
     attachment = Attachment.objects.create(
         application=app,
         kind=kind,

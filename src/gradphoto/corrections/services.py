@@ -11,6 +11,7 @@ from gradphoto.accounts.models import Role, User
 from gradphoto.audit.services import audit_record
 from gradphoto.common import clock
 from gradphoto.common.errors import Conflict, DomainError, NotAllowed, NotFound
+from gradphoto.records.models import StudentRecord
 from gradphoto.verification.selectors import record_card_for_student
 
 from .access import get_application_for_user
@@ -69,6 +70,8 @@ def application_report(*, student: User, record_id: int, form_type: str, reason:
     if choice is None:
         raise NotAllowed(_("This application does not apply to your record."), code="form_not_applicable")
     record = card.record
+    # The record locked first: two reports at once (a double submit) cannot both find none open.
+    StudentRecord.objects.select_for_update().filter(pk=record.pk).first()
     if Application.objects.filter(record=record, form_type=form_type, state__in=OPEN_STATES).exists():
         raise Conflict(_("This application is already open."), code="already_open")
     centre = record.learning_centre
@@ -140,7 +143,9 @@ def application_reject(*, staff: User, application_id: int, reason: str) -> Appl
 def application_approve(*, staff: User, application_id: int, note: str = "") -> Application:
     """The university approves: the effect is applied at once, or after the fee where one applies."""
     app = _locked(staff, application_id)
-    if app.fee > 0 and app.state != AppState.AWAITING_FEE:
+    if app.state == AppState.AWAITING_FEE:  # approved already (a second press, a retry): only the fee
+        raise Conflict(_("This application is approved and waits for the fee."), code="already_decided")
+    if app.fee > 0:
         _move(app, staff, AppState.AWAITING_FEE, note)
         _tell_student(
             app,

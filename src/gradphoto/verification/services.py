@@ -28,8 +28,11 @@ def _snapshot(conclusion: Conclusion) -> dict[str, str]:
     return {"verdict": conclusion.verdict, "wrong_reason": conclusion.wrong_reason}
 
 
-def conclusion_submit(*, student: User, record_id: int, verdict: str, wrong_reason: str = "") -> Conclusion:
-    """Give or change the verdict on a record's current photo; one live conclusion however often called."""
+def conclusion_submit(
+    *, student: User, record_id: int, verdict: str, wrong_reason: str = "", photo_id: int | None = None
+) -> Conclusion:
+    """Give or change the verdict on a record's current photo; one live conclusion however often called.
+    ``photo_id``: the photo the student was shown; a verdict on another (a stale page) is refused."""
     if verdict not in Verdict.values:
         raise DomainError(_("Choose 照片正确 or 照片错误."), code="invalid_verdict")
     if verdict == Verdict.CORRECT:
@@ -38,7 +41,7 @@ def conclusion_submit(*, student: User, record_id: int, verdict: str, wrong_reas
         raise DomainError(_("Tell us what is wrong with the photo."), code="reason_required")
     for _attempt in range(3):
         try:
-            return _submit(student, record_id, verdict, wrong_reason)
+            return _submit(student, record_id, verdict, wrong_reason, photo_id)
         except IntegrityError:
             # A concurrent first verdict won the unique constraint: retry, now as a change or no-op.
             continue
@@ -46,7 +49,7 @@ def conclusion_submit(*, student: User, record_id: int, verdict: str, wrong_reas
 
 
 @transaction.atomic
-def _submit(student: User, record_id: int, verdict: str, wrong_reason: str) -> Conclusion:
+def _submit(student: User, record_id: int, verdict: str, wrong_reason: str, shown: int | None) -> Conclusion:
     # The row lock on the record serialises every verdict on it (PostgreSQL); SQLite's IMMEDIATE
     # transactions serialise all writers anyway.
     record = (
@@ -66,6 +69,10 @@ def _submit(student: User, record_id: int, verdict: str, wrong_reason: str) -> C
     photo = Photo.objects.filter(record=record, link_state=LinkState.LINKED).first()
     if photo is None:
         raise NothingToVerify(_("There is no photo to verify yet."))
+    if shown is not None and shown != photo.pk:  # the page was older than a swap or a new photo
+        raise Conflict(
+            _("Your photo has changed since the page was shown: look at it again."), code="photo_changed"
+        )
     now = clock.now()
     live = Conclusion.objects.select_for_update().filter(record=record, photo=photo, deleted_at=None).first()
     if live is None:

@@ -63,7 +63,14 @@ def verdict(request: AuthedRequest, record_id: int) -> HttpResponse:
     confirmed = request.POST.get("confirm") == "1"
     if confirmed and (choice == Verdict.CORRECT or reason in real_reasons):
         try:
-            conclusion_submit(student=request.user, record_id=record_id, verdict=choice, wrong_reason=reason)
+            shown = request.POST.get("photo", "")
+            conclusion_submit(
+                student=request.user,
+                record_id=record_id,
+                verdict=choice,
+                wrong_reason=reason,
+                photo_id=int(shown) if shown.isdigit() else None,
+            )
         except DomainError as error:
             messages.error(request, error.message)
         else:

@@ -217,3 +217,24 @@ def test_a_student_is_refused_staff_steps_before_their_details_are_looked_at(cli
             f"/api/v1/applications/{app.pk}/{step}", {}, content_type="application/json", **api
         )
         assert (response.status_code, response.json()["code"]) == (403, "bad_transition"), step
+
+
+def test_the_same_file_attached_twice_is_kept_once(personas, pair):
+    """A double submit of one scan: one attachment, one audit row."""
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gradphoto.audit.models import AuditEvent
+    from gradphoto.common.testing import tiny_jpeg
+    from gradphoto.corrections.attachments import attachment_add
+
+    (record, _), (student, _) = pair
+    app = services.application_report(student=student, record_id=record.pk, form_type="a_swap")
+    data = tiny_jpeg()
+    for _ in range(2):
+        upload = SimpleUploadedFile("scan.jpg", data, content_type="image/jpeg")
+        attachment_add(
+            user=personas.carol, application_id=app.pk, kind="signed_form", filename="scan.jpg", upload=upload
+        )
+    assert app.attachments.count() == 1
+    assert AuditEvent.objects.filter(action="application.attachment").count() == 1

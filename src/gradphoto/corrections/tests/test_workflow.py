@@ -183,6 +183,10 @@ def test_a_replacement_photo_waits_for_the_fee_and_keeps_the_old_one_on_file(per
     services.application_approve(staff=personas.alice, application_id=app.pk)
     app.refresh_from_db()
     assert app.state == AppState.AWAITING_FEE and app.fee == Decimal("30")
+    with pytest.raises(Conflict):  # approve pressed again (a second tab, a retry): the fee stays due
+        services.application_approve(staff=personas.alice, application_id=app.pk)
+    old_photo.refresh_from_db()
+    assert old_photo.link_state == LinkState.LINKED
     services.application_fee_paid(staff=personas.alice, application_id=app.pk)
     old_photo.refresh_from_db()
     assert old_photo.link_state == LinkState.DUPLICATE
@@ -290,3 +294,20 @@ def test_form_b_for_a_graduate_without_a_photo_files_with_a_new_photo(personas):
     )
     app.refresh_from_db()
     assert app.state == AppState.SUBMITTED and app.new_photo and app.photo_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_sent_twice_at_once_opens_one_application(personas, swapped):
+    """A double tap on 报告 (PostgreSQL: both requests in parallel) opens one application, not two."""
+    from django.db import connection
+
+    from gradphoto.corrections.models import Application
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's write lock already serialises the transactions")
+    report = lambda: services.application_report(  # noqa: E731
+        student=swapped["student_a"], record_id=swapped["a"].pk, form_type=FormType.SWAP
+    )
+    outcomes = at_once(report, 6)
+    assert sum(isinstance(o, Conflict) for o in outcomes) == 5
+    assert Application.objects.filter(record=swapped["a"]).count() == 1

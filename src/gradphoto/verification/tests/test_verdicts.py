@@ -188,3 +188,34 @@ def test_concurrent_presses_from_many_tabs_leave_one_conclusion_and_a_consistent
         assert after.from_verdict == before.to_verdict  # every change starts where the last one ended
     assert events[-1].to_verdict == conclusion.verdict
     assert AuditEvent.objects.filter(object_type="verification.conclusion").count() == len(events)
+
+
+@pytest.mark.django_db
+def test_a_confirmation_page_older_than_the_photo_records_nothing(client, personas, setup):
+    """The page showed photo A; a swap gave the record photo B meanwhile: 确定 on the old page must not
+    approve B, which the student never saw (the form carries the photo it showed)."""
+    from gradphoto.photos.models import LinkState
+
+    record, shown, student = setup
+    client.force_login(student)
+    page = client.post(reverse("verification:verdict", args=[record.pk]), {"verdict": "correct"})
+    assert f'name="photo" value="{shown.pk}"' in page.content.decode()
+    shown.link_state = LinkState.DUPLICATE
+    shown.save(update_fields=["link_state"])
+    make_photo(record, personas.agency, data=b"another")  # the record's current photo now
+    stale = {"verdict": "correct", "confirm": "1", "photo": str(shown.pk)}
+    answer = client.post(reverse("verification:verdict", args=[record.pk]), stale, follow=True)
+    assert "照片已更换" in answer.content.decode() and not Conclusion.objects.exists()
+    api = client.post(
+        f"/api/v1/records/{record.pk}/verdict",
+        {"verdict": "correct", "photo_id": shown.pk},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api_token(student)}",
+    )
+    assert (api.status_code, api.json()["code"]) == (409, "photo_changed") and not Conclusion.objects.exists()
+
+
+def api_token(user) -> str:
+    from gradphoto.accounts.tokens import api_token_issue
+
+    return api_token_issue(user=user)
