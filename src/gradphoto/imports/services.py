@@ -176,8 +176,7 @@ def _move(job: ImportJob, to: str, **fields: Any) -> bool:
 
 
 def job_run(job_id: int, *, link_in_background: bool = True) -> ImportJob:
-    """Run a queued, failed or abandoned job to the end; safe to call again after a crash. The engine
-    follows as a background task, or (`link_in_background=False`) through `link_after`."""
+    """Run a job to the end (safe again after a crash); then the engine, queued or by link_after."""
     from gradphoto.photos.importer import import_photos
     from gradphoto.records.importer import import_records
 

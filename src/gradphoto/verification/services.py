@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -50,29 +52,7 @@ def conclusion_submit(
 
 @transaction.atomic
 def _submit(student: User, record_id: int, verdict: str, wrong_reason: str, shown: int | None) -> Conclusion:
-    # The row lock on the record serialises every verdict on it (PostgreSQL); SQLite's IMMEDIATE
-    # transactions serialise all writers anyway.
-    record = (
-        StudentRecord.objects.select_for_update()
-        .select_related("school")
-        .filter(pk=record_id, account=student)
-        .first()
-    )
-    if record is None or student.role != Role.STUDENT:
-        raise NotFound(_("No such record."))
-    if not student.person_checked:
-        raise NotAllowed(_("Pass the real-person check first."), code="person_check_required")
-    if record.school.excluded:
-        raise NotAllowed(_("Your school runs its own photo verification."), code="school_excluded")
-    if record.status == RecordStatus.GRADUATED:
-        raise NotAllowed(_("The photo is registered with your diploma."), code="graduated")
-    photo = Photo.objects.filter(record=record, link_state=LinkState.LINKED).first()
-    if photo is None:
-        raise NothingToVerify(_("There is no photo to verify yet."))
-    if shown is not None and shown != photo.pk:  # the page was older than a swap or a new photo
-        raise Conflict(
-            _("Your photo has changed since the page was shown: look at it again."), code="photo_changed"
-        )
+    record, photo = _photo_to_verify(student, record_id, shown)
     now = clock.now()
     live = Conclusion.objects.select_for_update().filter(record=record, photo=photo, deleted_at=None).first()
     if live is None:
@@ -97,13 +77,45 @@ def _submit(student: User, record_id: int, verdict: str, wrong_reason: str, show
             actor=student, action="conclusion.submitted", obj=conclusion, after=_snapshot(conclusion)
         )
         return conclusion
+    return _change(live, student, verdict, wrong_reason, now)
+
+
+def _photo_to_verify(student: User, record_id: int, shown: int | None) -> tuple[StudentRecord, Photo]:
+    """The current photo of the student's own record, the record locked: the row lock serialises every
+    verdict on it (PostgreSQL; SQLite's IMMEDIATE transactions serialise all writers anyway)."""
+    record = (
+        StudentRecord.objects.select_for_update()
+        .select_related("school")
+        .filter(pk=record_id, account=student)
+        .first()
+    )
+    if record is None or student.role != Role.STUDENT:
+        raise NotFound(_("No such record."))
+    if not student.person_checked:
+        raise NotAllowed(_("Pass the real-person check first."), code="person_check_required")
+    if record.school.excluded:
+        raise NotAllowed(_("Your school runs its own photo verification."), code="school_excluded")
+    if record.status == RecordStatus.GRADUATED:
+        raise NotAllowed(_("The photo is registered with your diploma."), code="graduated")
+    photo = Photo.objects.filter(record=record, link_state=LinkState.LINKED).first()
+    if photo is None:
+        raise NothingToVerify(_("There is no photo to verify yet."))
+    if shown is not None and shown != photo.pk:  # the page was older than a swap or a new photo
+        raise Conflict(
+            _("Your photo has changed since the page was shown: look at it again."), code="photo_changed"
+        )
+    return record, photo
+
+
+def _change(live: Conclusion, student: User, verdict: str, wrong_reason: str, now: dt.datetime) -> Conclusion:
+    """A change inside the window; the same verdict again (a double click, a second tab) records nothing."""
     if now >= live.window_ends_at:
         hours = {"h": rule("VERDICT_WINDOW_HOURS")}
         raise VerdictLocked(
             _("The %(h)s-hour window has passed; the verdict can no longer be changed.") % hours
         )
     if live.verdict == verdict and live.wrong_reason == wrong_reason:
-        return live  # a double click or a second tab: nothing changes, nothing is recorded
+        return live
     before = _snapshot(live)
     live.verdict, live.wrong_reason, live.updated_at = verdict, wrong_reason, now
     live.save(update_fields=["verdict", "wrong_reason", "updated_at"])
